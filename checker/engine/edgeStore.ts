@@ -1,0 +1,78 @@
+import type { MemoryBudget } from "./memory.ts";
+
+/**
+ * The explored transition graph in CSR form, recorded during the search for liveness analysis.
+ * States must be expanded in increasing id order (as the BFS does): `begin(id)` opens the edge
+ * list of `id`, `add` appends to it, `finish(n)` closes the lists of states 0..n-1. The edges of
+ * `v` are then `target/action[start[v] .. start[v+1])`.
+ */
+export class EdgeStore {
+	/** Per source id: index of its first edge; `start[n]` = number of edges after `finish(n)`. */
+	start: Int32Array;
+	/** Edge target ids. */
+	target: Int32Array;
+	/** Edge action ids. */
+	action: Int32Array;
+	/** Number of edges recorded. */
+	count = 0;
+	private capacity = 4096;
+
+	private constructor(private readonly budget: MemoryBudget) {
+		this.start = need(budget.alloc(Int32Array, 1024));
+		this.target = need(budget.alloc(Int32Array, 4096));
+		this.action = need(budget.alloc(Int32Array, 4096));
+	}
+
+	/** An empty edge store, or null when the budget refuses its first arrays. */
+	static create(budget: MemoryBudget): EdgeStore | null {
+		try {
+			return new EdgeStore(budget);
+		} catch (e) {
+			if (e instanceof RangeError) return null;
+			throw e;
+		}
+	}
+
+	/** Opens the edge list of state `id`. False when out of memory. */
+	begin(id: number): boolean {
+		if (id + 1 >= this.start.length) {
+			const start = this.budget.grow(Int32Array, this.start, (id + 1) * 2);
+			if (start === null) return false;
+			this.start = start;
+		}
+		this.start[id] = this.count;
+		return true;
+	}
+
+	/** Appends an edge to the open list. False when out of memory. */
+	add(target: number, action: number): boolean {
+		const i = this.count;
+		if (i === this.capacity && !this.growEdges()) return false;
+		this.target[i] = target;
+		this.action[i] = action;
+		this.count = i + 1;
+		return true;
+	}
+
+	/** Closes the edge lists of states 0..n-1 (all of which must have been begun). */
+	finish(n: number): boolean {
+		return this.begin(n);
+	}
+
+	private growEdges(): boolean {
+		const size = this.capacity * 2;
+		const target = this.budget.grow(Int32Array, this.target, size);
+		if (target === null) return false;
+		this.target = target;
+		const action = this.budget.grow(Int32Array, this.action, size);
+		if (action === null) return false;
+		this.action = action;
+		this.capacity = size;
+		return true;
+	}
+}
+
+function need<T>(arr: T | null): T {
+	if (arr === null) throw new RangeError("engine memory budget exhausted");
+	return arr;
+}

@@ -1,0 +1,157 @@
+import { buildLasso } from "./lasso.ts";
+import { FairCycleFinder, type Graph, TIMEOUT } from "./liveness.ts";
+import { MemoryBudget } from "./memory.ts";
+import { type LivenessProperty, type SafetyProperty, Search } from "./search.ts";
+import { concretize, traceOf } from "./trace.ts";
+import type { Property, TransitionSystem } from "./TransitionSystem.ts";
+import type { ExploreOptions, ExploreResult, StopReason, Trace } from "./types.ts";
+
+export type { ExploreOptions, ExploreResult, Progress, Trace } from "./types.ts";
+
+/**
+ * Explores the reachable state space of `system` breadth-first and checks `properties`.
+ *
+ * - Safety (`always`) properties are checked on every stored state and deadlock (no successors,
+ *   not `isFinal()`, unless `checkDeadlock: false`) on every expanded state; the first violation
+ *   stops the search and comes with a shortest counterexample from the initial state.
+ * - Liveness (`eventually`, `leadsTo`) is decided, under weak fairness per thread, only once the
+ *   safety check completed without violation; its counterexample is a lasso (see {@link Trace}).
+ * - With `canonicalize`, only orbit representatives are stored and the counterexample is replayed
+ *   into a real path of the unreduced system (throws if that fails); with liveness properties
+ *   symmetry reduction is turned off, with a warning.
+ * - Bounds stop the search with verdict 'incomplete' and `stoppedBy` set, never 'holds'.
+ *
+ * Throws only on invalid options, on an invalid system (action thread out of range), on a failed
+ * symmetry replay, or when the system's own callbacks throw.
+ */
+export function explore(
+	system: TransitionSystem,
+	properties: readonly Property[],
+	options: ExploreOptions = {},
+): ExploreResult {
+	const startTime = performance.now();
+	const maxStates = bound(options.maxStates, "maxStates");
+	const maxSeconds = bound(options.maxSeconds, "maxSeconds");
+	const budget = new MemoryBudget(bound(options.maxMemoryBytes, "maxMemoryBytes"));
+	const warnings: string[] = [];
+	const safety = properties.filter((p): p is SafetyProperty => p.kind === "always");
+	const liveness = properties.filter((p): p is LivenessProperty => p.kind !== "always");
+	let canonicalize = options.canonicalize ?? null;
+	if (canonicalize !== null && liveness.length > 0) {
+		warnings.push("symmetry reduction (canonicalize) was turned off: it is not supported with liveness properties");
+		canonicalize = null;
+	}
+	const deadline = startTime + maxSeconds * 1000;
+	const search = Search.create(system, {
+		safety,
+		liveness,
+		canonicalize,
+		checkDeadlock: options.checkDeadlock ?? true,
+		maxStates,
+		deadline,
+		budget,
+		onProgress: options.onProgress ?? null,
+		startTime,
+	});
+	const result = (verdict: ExploreResult["verdict"], extra: Partial<ExploreResult>): ExploreResult => ({
+		verdict,
+		property: null,
+		states: search?.store.count ?? 0,
+		transitions: search?.transitions ?? 0,
+		depth: search?.depth ?? 0,
+		seconds: (performance.now() - startTime) / 1000,
+		trace: null,
+		stoppedBy: null,
+		warnings,
+		...extra,
+	});
+	if (search === null) return result("incomplete", { stoppedBy: "max-memory" });
+	search.run();
+	if (search.violationId >= 0) {
+		const property = search.violationProperty as string;
+		const trace = safetyTrace(system, search, canonicalize, property, safety, warnings);
+		return result("violated", { property, trace });
+	}
+	if (search.stoppedBy !== null) return result("incomplete", { stoppedBy: search.stoppedBy });
+	if (liveness.length > 0) {
+		const outcome = checkLiveness(system, search, liveness, budget, deadline);
+		if (typeof outcome === "string") return result("incomplete", { stoppedBy: outcome });
+		if (outcome !== null) return result("violated", outcome);
+	}
+	return result("holds", {});
+}
+
+function bound(value: number | undefined, name: string): number {
+	if (value === undefined) return Number.POSITIVE_INFINITY;
+	if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
+		throw new Error(`explore: option ${name} must be a non-negative number, got ${String(value)}`);
+	}
+	return value;
+}
+
+/** The shortest trace to the violating state, re-concretized under symmetry (with a warning if the concrete end state does not violate). */
+function safetyTrace(
+	system: TransitionSystem,
+	search: Search,
+	canonicalize: ((state: Uint32Array) => void) | null,
+	property: string,
+	safety: readonly SafetyProperty[],
+	warnings: string[],
+): Trace {
+	const store = search.store;
+	const { ids, actions } = store.pathTo(search.violationId);
+	if (canonicalize === null) return traceOf(store, ids, actions, null);
+	const reps = ids.map((id) => store.copyState(id));
+	const trace = concretize(system, canonicalize, reps, actions);
+	const last = trace.states[trace.states.length - 1] as Uint32Array;
+	system.load(last);
+	let violates: boolean;
+	if (property === "deadlock") {
+		let successors = 0;
+		system.successors(() => {
+			successors++;
+		});
+		violates = successors === 0 && !system.isFinal();
+	} else {
+		violates = safety.some((p) => p.name === property && !p.holds());
+	}
+	if (!violates) {
+		warnings.push(
+			`the re-concretized counterexample's last state does not violate '${property}' although its representative ` +
+				"does: canonicalize is probably not a symmetry of this property",
+		);
+	}
+	return trace;
+}
+
+/** Checks each liveness property on the complete explored graph: the first violation, null, or the bound that stopped the analysis. */
+function checkLiveness(
+	system: TransitionSystem,
+	search: Search,
+	liveness: readonly LivenessProperty[],
+	budget: MemoryBudget,
+	deadline: number,
+): { property: string; trace: Trace } | StopReason | null {
+	const store = search.store;
+	const edges = search.edges as NonNullable<Search["edges"]>;
+	const threadCount = system.threads.length;
+	const actionThread = Int32Array.from(system.actions, (a, i) => {
+		if (!Number.isInteger(a.thread) || a.thread < 0 || a.thread >= threadCount) {
+			throw new Error(`explore: action ${i} ('${a.name}') has thread ${a.thread}, not in 0..${threadCount - 1}`);
+		}
+		return a.thread;
+	});
+	const g: Graph = { n: store.count, start: edges.start, target: edges.target, action: edges.action, actionThread, threadCount };
+	const finder = FairCycleFinder.create(g, budget);
+	if (finder === null) return "max-memory";
+	for (let j = 0; j < liveness.length; j++) {
+		const lab = { labels: store.labels, stride: liveness.length, index: j };
+		const witness = finder.check(lab, deadline);
+		if (witness === TIMEOUT) return "max-seconds";
+		if (witness >= 0) {
+			const lasso = buildLasso(finder, lab, store.pathTo(witness));
+			return { property: (liveness[j] as LivenessProperty).name, trace: traceOf(store, lasso.ids, lasso.actions, lasso.loopStart) };
+		}
+	}
+	return null;
+}

@@ -1,0 +1,13 @@
+/**
+ * The search engine's public API: `explore` a TransitionSystem against Properties.
+ * The engine knows nothing about XState or KVM.
+ */
+export { explore } from "./explore.ts";
+export type { ExploreOptions, ExploreResult, Progress, Trace } from "./types.ts";
+export type {
+	ActionLabel,
+	Property,
+	StateDescription,
+	StatePredicate,
+	TransitionSystem,
+} from "./TransitionSystem.ts";

@@ -1,0 +1,229 @@
+import { EdgeStore } from "./edgeStore.ts";
+import type { MemoryBudget } from "./memory.ts";
+import { NO_ROOM, StateStore } from "./stateStore.ts";
+import type { Property, TransitionSystem } from "./TransitionSystem.ts";
+import type { Progress, StopReason } from "./types.ts";
+
+/** A safety property (`always`). */
+export type SafetyProperty = Extract<Property, { kind: "always" }>;
+/** A liveness property (`eventually` or `leadsTo`). */
+export type LivenessProperty = Exclude<Property, { kind: "always" }>;
+
+/** Label bits stored per (state, liveness property). */
+export const LABEL_P = 1;
+export const LABEL_Q = 2;
+
+export interface SearchConfig {
+	readonly safety: readonly SafetyProperty[];
+	/** Their p/q are evaluated on every stored state into `store.labels` (stride = their count). */
+	readonly liveness: readonly LivenessProperty[];
+	readonly canonicalize: ((state: Uint32Array) => void) | null;
+	readonly checkDeadlock: boolean;
+	readonly maxStates: number;
+	/** `performance.now()` deadline in ms (Infinity: none). */
+	readonly deadline: number;
+	readonly budget: MemoryBudget;
+	readonly onProgress: ((p: Progress) => void) | null;
+	/** `performance.now()` at the start, in ms. */
+	readonly startTime: number;
+}
+
+const PROGRESS_MS = 500;
+
+/**
+ * Level-synchronous BFS over a TransitionSystem. The frontier of level d is the id interval of
+ * the states stored while expanding level d-1 (no queue). Checks safety properties on every newly
+ * stored state and deadlock on every expanded state, and records the edges when there are
+ * liveness properties. After `run()`, read the public fields.
+ */
+export class Search {
+	readonly store: StateStore;
+	/** The recorded graph (only with liveness properties). */
+	readonly edges: EdgeStore | null;
+	transitions = 0;
+	depth = 0;
+	/** Id of the state violating `violationProperty`, or -1. */
+	violationId = -1;
+	violationProperty: string | null = null;
+	/** Set when a bound stopped the search. */
+	stoppedBy: StopReason | null = null;
+
+	private readonly sys: TransitionSystem;
+	private readonly cfg: SearchConfig;
+	private readonly expandBuf: Uint32Array;
+	private readonly checkBuf: Uint32Array;
+	private readonly canonBuf: Uint32Array;
+	private readonly emit: (action: number, next: Uint32Array) => void;
+	/** No more states are stored (violation pending or bound hit). */
+	private halted = false;
+	/** The search loop must end after the current expansion. */
+	private finished = false;
+	private current = 0;
+	private level = 0;
+	private succCount = 0;
+	private lastProgress: number;
+
+	private constructor(sys: TransitionSystem, cfg: SearchConfig, store: StateStore, edges: EdgeStore | null) {
+		this.sys = sys;
+		this.cfg = cfg;
+		this.store = store;
+		this.edges = edges;
+		this.lastProgress = cfg.startTime;
+		this.expandBuf = new Uint32Array(sys.stateWords);
+		this.checkBuf = new Uint32Array(sys.stateWords);
+		this.canonBuf = new Uint32Array(sys.stateWords);
+		// Allocated once: the hot path allocates nothing per state.
+		this.emit = (action: number, next: Uint32Array): void => {
+			this.transitions++;
+			this.succCount++;
+			if (this.halted) return;
+			let src = next;
+			const canon = this.cfg.canonicalize;
+			if (canon !== null) {
+				src = this.canonBuf;
+				src.set(next);
+				canon(src);
+			}
+			const r = this.store.findOrAdd(src, this.current, action);
+			if (r === NO_ROOM) {
+				this.stop(this.store.fullReason);
+				return;
+			}
+			const edges = this.edges;
+			if (edges !== null && !edges.add(r < 0 ? ~r : r, action)) this.stop("max-memory");
+		};
+	}
+
+	/** A search ready to run, or null when the budget refuses even its first arrays. */
+	static create(sys: TransitionSystem, cfg: SearchConfig): Search | null {
+		const store = StateStore.create(sys.stateWords, cfg.liveness.length, cfg.maxStates, cfg.budget);
+		if (store === null) return null;
+		let edges: EdgeStore | null = null;
+		if (cfg.liveness.length > 0) {
+			edges = EdgeStore.create(cfg.budget);
+			if (edges === null) return null;
+		}
+		return new Search(sys, cfg, store, edges);
+	}
+
+	/** Runs the BFS to completion, to the first violation, or to a bound. */
+	run(): void {
+		const store = this.store;
+		const init = this.canonBuf;
+		this.sys.initial(init);
+		if (this.cfg.canonicalize !== null) this.cfg.canonicalize(init);
+		if (store.findOrAdd(init, -1, -1) === NO_ROOM) {
+			this.stoppedBy = store.fullReason;
+			return;
+		}
+		this.checkNew(0, 1);
+		if (this.halted) return;
+		let start = 0;
+		let end = 1;
+		while (start < end) {
+			for (let id = start; id < end; id++) {
+				this.expand(id);
+				if (this.finished) return;
+				if ((id & 63) === 63) this.tick(id);
+			}
+			// A pending safety violation is reported once its parent level has been scanned for deadlocks.
+			if (this.halted) return;
+			start = end;
+			end = store.count;
+			this.level++;
+		}
+		if (this.edges !== null && !this.edges.finish(store.count)) this.stoppedBy = "max-memory";
+	}
+
+	private expand(id: number): void {
+		const store = this.store;
+		const sys = this.sys;
+		const buf = this.expandBuf;
+		store.load(id, buf);
+		this.current = id;
+		this.succCount = 0;
+		const before = store.count;
+		if (this.edges !== null && !this.halted && !this.edges.begin(id)) {
+			this.stop("max-memory");
+			return;
+		}
+		sys.load(buf);
+		sys.successors(this.emit);
+		if (this.succCount === 0 && this.cfg.checkDeadlock && !sys.isFinal()) {
+			this.violationId = id;
+			this.violationProperty = "deadlock";
+			this.stoppedBy = null;
+			this.halted = true;
+			this.finished = true;
+			return;
+		}
+		const after = store.count;
+		if (after > before) {
+			this.depth = this.level + 1;
+			this.checkNew(before, after);
+		}
+	}
+
+	/** Evaluates the properties on the newly stored states `from..to-1`. */
+	private checkNew(from: number, to: number): void {
+		const safety = this.cfg.safety;
+		const liveness = this.cfg.liveness;
+		if (safety.length === 0 && liveness.length === 0) return;
+		const store = this.store;
+		const sys = this.sys;
+		const buf = this.checkBuf;
+		const stride = liveness.length;
+		for (let id = from; id < to; id++) {
+			store.load(id, buf);
+			sys.load(buf);
+			for (let i = 0; i < safety.length; i++) {
+				const prop = safety[i] as SafetyProperty;
+				if (!prop.holds()) {
+					this.violation(id, prop.name);
+					return;
+				}
+			}
+			const labels = store.labels;
+			for (let j = 0; j < stride; j++) {
+				const prop = liveness[j] as LivenessProperty;
+				const p = prop.kind === "eventually" ? id === 0 : prop.p();
+				labels[id * stride + j] = (p ? LABEL_P : 0) | (prop.q() ? LABEL_Q : 0);
+			}
+		}
+	}
+
+	/** Records a safety violation; with deadlock checking, the current level is still scanned (a deadlock there is shorter). */
+	private violation(id: number, name: string): void {
+		this.violationId = id;
+		this.violationProperty = name;
+		this.stoppedBy = null;
+		this.halted = true;
+		if (!this.cfg.checkDeadlock) this.finished = true;
+	}
+
+	private stop(reason: StopReason): void {
+		if (this.violationId < 0 && this.stoppedBy === null) this.stoppedBy = reason;
+		this.halted = true;
+		this.finished = true;
+	}
+
+	private tick(id: number): void {
+		const now = performance.now();
+		if (now > this.cfg.deadline) this.stop("max-seconds");
+		const onProgress = this.cfg.onProgress;
+		if (onProgress !== null && now - this.lastProgress >= PROGRESS_MS) {
+			this.lastProgress = now;
+			onProgress(this.progress(id, now));
+		}
+	}
+
+	private progress(id: number, now: number): Progress {
+		return {
+			states: this.store.count,
+			transitions: this.transitions,
+			depth: this.depth,
+			frontier: this.store.count - id - 1,
+			seconds: (now - this.cfg.startTime) / 1000,
+		};
+	}
+}

@@ -1,0 +1,85 @@
+/**
+ * Public types of the search engine (re-exported by explore.ts and index.ts).
+ */
+
+/** Options of {@link explore}. Every bound is optional; without bounds the search is exhaustive. */
+export interface ExploreOptions {
+	/** Stop (verdict 'incomplete', stoppedBy 'max-states') rather than store more than this many distinct states. */
+	maxStates?: number;
+	/** Wall-clock bound in seconds (checked every few dozen expansions and during liveness analysis). */
+	maxSeconds?: number;
+	/**
+	 * Bound on the engine's own typed-array memory (state store, index table, parents, edges,
+	 * liveness work arrays), counted at its peak (old and new array both alive while growing).
+	 */
+	maxMemoryBytes?: number;
+	/** Default true: a state with no successors that is not `isFinal()` is a violation named 'deadlock'. */
+	checkDeadlock?: boolean;
+	/**
+	 * Symmetry reduction: rewrites a state in place to the representative of its orbit. Must be a
+	 * symmetry of the system and of every property. Ignored (with a warning) when liveness
+	 * properties are checked.
+	 */
+	canonicalize?: (state: Uint32Array) => void;
+	/** Called about every 0.5 s during the search. */
+	onProgress?: (p: Progress) => void;
+}
+
+/** A progress report. */
+export interface Progress {
+	/** Distinct states stored so far. */
+	states: number;
+	/** Transitions (emitted successors) explored so far. */
+	transitions: number;
+	/** Distance of the deepest state stored so far. */
+	depth: number;
+	/** States stored but not yet expanded. */
+	frontier: number;
+	/** Seconds since the search started. */
+	seconds: number;
+}
+
+/**
+ * A counterexample: a real path of the (unreduced) system from its initial state.
+ *
+ * `states.length === actions.length + 1`; `actions[i]` leads from `states[i]` to `states[i+1]`.
+ * For a liveness counterexample (a lasso), `loopStart` is the index where the cycle starts and the
+ * last state equals `states[loopStart]`: the run repeats `states[loopStart..end]` forever.
+ * `loopStart === states.length - 1` means stuttering forever in a terminal state (a state with no
+ * successors at all): the cycle is that single state and takes no action.
+ * `loopStart` is null for finite traces (safety violations and deadlocks).
+ */
+export interface Trace {
+	states: Uint32Array[];
+	actions: number[];
+	loopStart: number | null;
+}
+
+/** The outcome of {@link explore}. */
+export interface ExploreResult {
+	/**
+	 * 'violated': a counterexample was found (even if a bound was hit afterwards);
+	 * 'incomplete': a bound stopped the search (or the liveness analysis) before a verdict;
+	 * 'holds': every property holds in the whole reachable state space.
+	 */
+	verdict: "holds" | "violated" | "incomplete";
+	/** Name of the violated property ('deadlock' for a deadlock), else null. */
+	property: string | null;
+	/** Distinct states stored. */
+	states: number;
+	/** Transitions explored (emitted successors, including those to already-seen states). */
+	transitions: number;
+	/** Distance from the initial state of the deepest stored state. */
+	depth: number;
+	/** Wall-clock seconds spent. */
+	seconds: number;
+	/** Shortest counterexample (a lasso for liveness), else null. */
+	trace: Trace | null;
+	/** The bound that stopped the search; non-null exactly when the verdict is 'incomplete'. */
+	stoppedBy: "max-states" | "max-seconds" | "max-memory" | null;
+	/** Non-fatal remarks (e.g. symmetry reduction turned off for liveness). */
+	warnings: string[];
+}
+
+/** The bound that stopped a search. */
+export type StopReason = NonNullable<ExploreResult["stoppedBy"]>;

@@ -1,0 +1,160 @@
+/**
+ * The compiled path: turns a checked machine into the engine's TransitionSystem by running its step
+ * tables (machineSteps.ts) over packed states. Per loaded state, the context is decoded once into
+ * a reused object; guards and assigns run as plain function calls; a successor is the loaded
+ * words with the target thread state and the assigned variables rewritten.
+ */
+import type { AnyStateMachine } from 'xstate';
+import { initialTransition } from 'xstate';
+import type { ActionLabel, StateDescription, TransitionSystem } from '../engine/TransitionSystem.ts';
+import { ConventionError } from './conventions.ts';
+import { type Context, StateLayout } from './layout.ts';
+import { LearnedMemo } from './learnedMemo.ts';
+import { type MachineSteps, readMachineSteps, type StepEvent } from './machineSteps.ts';
+import { createTrackingView, FieldRecorder } from './readTracking.ts';
+
+/** What a spec predicate sees: the configuration (state key per thread) and the context. */
+export interface StateView {
+  readonly value: Readonly<Record<string, string>>;
+  readonly context: Readonly<Context>;
+}
+
+/** A TransitionSystem built from an XState machine. */
+export interface MachineSystem extends TransitionSystem {
+  readonly layout: StateLayout;
+  /** Binds a view predicate to the current (loaded) state. */
+  predicate(fn: (s: StateView) => boolean): () => boolean;
+}
+
+/** Names an action for reports: the event type without its `<thread>.` prefix. */
+export function actionName(thread: string, eventType: string): string {
+  return eventType.startsWith(`${thread}.`) ? eventType.slice(thread.length + 1) : eventType;
+}
+
+export function labelActions(layout: StateLayout, steps: MachineSteps): ActionLabel[] {
+  return steps.actions.map(({ thread, eventType }) => ({ thread, name: actionName(layout.threads[thread]!.name, eventType) }));
+}
+
+/** Packs the machine's initial state (from XState's own `initialTransition`). */
+export function packInitial(machine: AnyStateMachine, layout: StateLayout, out: Uint32Array): void {
+  const [snapshot] = initialTransition(machine);
+  layout.pack(snapshot.value as Record<string, string>, snapshot.context as Context, out);
+}
+
+export function describeState(layout: StateLayout, state: Uint32Array): StateDescription {
+  return { threads: layout.value(state), vars: layout.describeVars(state) };
+}
+
+/** One successor of one thread: its action and the word edits (word, keep mask, new bits). */
+interface ThreadSuccessor {
+  readonly action: number;
+  readonly edits: Int32Array;
+}
+
+/**
+ * Compiles `machine` (built to the conventions in conventions.ts) into a TransitionSystem.
+ * Each thread's steps at each of its states are tabulated lazily: the guards and assigns run once
+ * per distinct value of the fields they read (learnedMemo.ts), after which a successor costs a
+ * table lookup and a few word edits. Properties bound with `predicate` are tabulated the same way.
+ */
+export function compileMachine(machine: AnyStateMachine): MachineSystem {
+  const layout = new StateLayout(machine);
+  const machineSteps = readMachineSteps(machine, layout);
+  const actions = labelActions(layout, machineSteps);
+  const W = layout.stateWords;
+  const nThreads = layout.threads.length;
+  const finals = layout.threads.map((t) => t.isFinal);
+  let current: Uint32Array = new Uint32Array(W);
+  const next = new Uint32Array(W);
+  const scratch = new Uint32Array(W);
+  const pcs = new Int32Array(nThreads);
+  const init = new Uint32Array(W);
+  packInitial(machine, layout, init);
+  const rec = new FieldRecorder(layout.fieldCount);
+  const tracking = createTrackingView(layout, rec);
+  const memos = machineSteps.steps.map((states) => states.map((events) => events.map(() => new LearnedMemo<ThreadSuccessor | null>(layout))));
+
+  /** The word edits that turn `current` into `scratch`, given the fields that may differ. */
+  const editsTo = (fields: Iterable<number>): Int32Array => {
+    const masks = new Map<number, number>();
+    for (const f of fields) {
+      if (layout.readField(scratch, f) === layout.readField(current, f)) continue;
+      const w = layout.fieldWord[f]!;
+      masks.set(w, (masks.get(w) ?? 0) | (layout.fieldMask[f]! << layout.fieldShift[f]!));
+    }
+    return Int32Array.from([...masks].flatMap(([w, m]) => [w, ~m, scratch[w]! & m]));
+  };
+
+  /** Runs one event's guards and assigns on the current state, recording the fields they read. */
+  const computeEvent = (t: number, ev: StepEvent): ThreadSuccessor | null => {
+    tracking.point(current);
+    const { context } = tracking.view;
+    for (const cand of ev.candidates) {
+      if (cand.guard !== null && !cand.guard(context)) continue;
+      scratch.set(current);
+      layout.setThreadState(scratch, t, cand.target);
+      let ctx: Context = context;
+      const written = new Set<string>();
+      for (const assign of cand.assigns) {
+        const partial = assign(ctx);
+        for (const key of Object.keys(partial)) written.add(key);
+        ctx = cand.assigns.length === 1 ? partial : { ...ctx, ...partial };
+      }
+      const fields: number[] = [t];
+      for (const key of written) {
+        const v = layout.varByName.get(key);
+        if (v === undefined) throw new ConventionError(`${layout.threads[t]!.name}: an assign writes context.${key}, which has no declared domain`);
+        layout.writeVar(scratch, v, ctx[key]);
+        for (let i = 0; i < v.count; i++) {
+          const f = layout.elementBase + v.first + i;
+          rec.mark(f); // written fields join the key, so "unchanged" is decided by the key
+          fields.push(f);
+        }
+      }
+      return { action: ev.action, edits: editsTo(fields) };
+    }
+    return null;
+  };
+
+  return {
+    layout,
+    stateWords: W,
+    threads: layout.threads.map((t) => t.name),
+    actions,
+    initial(out) {
+      out.set(init);
+    },
+    load(state) {
+      current = state;
+      for (let t = 0; t < nThreads; t++) pcs[t] = layout.threadState(state, t);
+    },
+    successors(emit) {
+      for (let t = 0; t < nThreads; t++) {
+        const pc = pcs[t]!;
+        const events = machineSteps.steps[t]![pc]!;
+        const eventMemos = memos[t]![pc]!;
+        for (let i = 0; i < events.length; i++) {
+          const s = eventMemos[i]!.get(current, rec, computeEvent, t, events[i]!);
+          if (s === null) continue;
+          for (let w = 0; w < W; w++) next[w] = current[w]!;
+          const e = s.edits;
+          for (let k = 0; k < e.length; k += 3) next[e[k]!] = (next[e[k]!]! & e[k + 1]!) | e[k + 2]!;
+          emit(s.action, next);
+        }
+      }
+    },
+    isFinal() {
+      for (let t = 0; t < nThreads; t++) if (!finals[t]![pcs[t]!]) return false;
+      return true;
+    },
+    describe: (state) => describeState(layout, state),
+    predicate(fn) {
+      const memo = new LearnedMemo<boolean>(layout);
+      const compute = (): boolean => {
+        tracking.point(current);
+        return fn(tracking.view);
+      };
+      return () => memo.get(current, rec, compute, 0, undefined);
+    },
+  };
+}

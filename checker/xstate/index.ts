@@ -1,0 +1,5 @@
+export { compileMachine, type MachineSystem, type StateView } from './compile.ts';
+export { ConventionError, type ModelMeta, type VarDomain } from './conventions.ts';
+export { interpretMachine } from './interpret.ts';
+export { always, bindProperties, eventually, isLiveness, leadsTo, type ViewPredicate, type ViewProperty } from './properties.ts';
+export { symmetryCanonicalizer } from './symmetry.ts';

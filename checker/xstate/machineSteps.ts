@@ -1,0 +1,109 @@
+/**
+ * Reads a checked machine's transitions into plain step tables: per thread and state, the events
+ * it accepts, each with its guarded candidates (guard, target, assigns) in XState's own order.
+ * The compiled transition system runs these tables directly, without XState's interpreter.
+ */
+import type { AnyStateMachine } from 'xstate';
+import { ConventionError } from './conventions.ts';
+import type { Context, StateLayout } from './layout.ts';
+
+export type GuardFn = (context: Context) => boolean;
+export type AssignFn = (context: Context) => Context;
+
+/** One guarded alternative of an event: the first whose guard passes is taken. */
+export interface Candidate {
+  readonly guard: GuardFn | null;
+  /** Target state index within the thread (the source itself for a targetless transition). */
+  readonly target: number;
+  readonly assigns: readonly AssignFn[];
+}
+
+/** An event a state accepts, with its action id. */
+export interface StepEvent {
+  readonly action: number;
+  readonly candidates: readonly Candidate[];
+}
+
+export interface MachineSteps {
+  /** Action id -> thread index and event type. */
+  readonly actions: readonly { readonly thread: number; readonly eventType: string }[];
+  /** steps[thread][stateIndex] = accepted events in increasing action id. */
+  readonly steps: readonly (readonly (readonly StepEvent[])[])[];
+}
+
+type Implementations = { guards: Record<string, unknown>; actions: Record<string, unknown> };
+
+function resolveGuard(guard: unknown, impl: Implementations, where: string): GuardFn | null {
+  if (guard === undefined) return null;
+  const named = typeof guard === 'string' ? guard : typeof guard === 'object' && guard !== null ? (guard as { type?: string }).type : undefined;
+  const fn = typeof guard === 'function' ? guard : named !== undefined ? impl.guards[named] : undefined;
+  if (typeof fn !== 'function' || 'check' in fn) throw new ConventionError(`${where}: guards must be plain functions of the context (got ${String(named ?? typeof guard)})`);
+  const params = typeof guard === 'object' && guard !== null ? (guard as { params?: unknown }).params : undefined;
+  if (typeof params === 'function') throw new ConventionError(`${where}: dynamic guard params are not supported`);
+  const g = fn as (args: { context: Context; event: unknown }, params: unknown) => boolean;
+  return (context) => g({ context, event: undefined }, params);
+}
+
+function resolveAssign(action: unknown, impl: Implementations, where: string): AssignFn {
+  const resolved = typeof action === 'string' ? impl.actions[action] : action;
+  const assignment = (resolved as { type?: string; assignment?: unknown } | undefined)?.assignment;
+  if ((resolved as { type?: string } | undefined)?.type !== 'xstate.assign' || assignment === undefined) {
+    throw new ConventionError(`${where}: actions must be assign(...) (got ${typeof action === 'string' ? action : typeof action})`);
+  }
+  if (typeof assignment === 'function') {
+    const f = assignment as (args: { context: Context; event: unknown }, params: unknown) => Context;
+    return (context) => f({ context, event: undefined }, undefined);
+  }
+  const entries = Object.entries(assignment as Record<string, unknown>);
+  return (context) => {
+    const partial: Context = {};
+    for (const [k, v] of entries) {
+      partial[k] = typeof v === 'function' ? (v as (a: { context: Context; event: unknown }, p: unknown) => unknown)({ context, event: undefined }, undefined) : v;
+    }
+    return partial;
+  };
+}
+
+/** Builds the step tables of `machine` laid out by `layout`. Throws ConventionError on misuse. */
+export function readMachineSteps(machine: AnyStateMachine, layout: StateLayout): MachineSteps {
+  const impl = machine.implementations as unknown as Implementations;
+  const actions: { thread: number; eventType: string }[] = [];
+  const actionOf = new Map<string, number>();
+  const regions = Object.values(machine.root.states);
+  const steps = layout.threads.map((thread, t) => {
+    const region = regions[t]!;
+    if (region.on && Object.keys(region.on).length > 0) throw new ConventionError(`thread '${thread.name}': transitions must sit on its atomic states, not on the region`);
+    return Object.values(region.states).map((node) => {
+      const where = `${thread.name}.${node.key}`;
+      if (node.entry.length > 0 || node.exit.length > 0) throw new ConventionError(`${where}: entry/exit actions are not supported`);
+      if (node.always && node.always.length > 0) throw new ConventionError(`${where}: 'always' transitions are not supported`);
+      if (node.after.length > 0) throw new ConventionError(`${where}: 'after' transitions are not supported`);
+      if (node.invoke.length > 0) throw new ConventionError(`${where}: 'invoke' is not supported`);
+      const events: StepEvent[] = [];
+      for (const [eventType, defs] of node.transitions) {
+        let action = actionOf.get(eventType);
+        if (action === undefined) {
+          action = actions.length;
+          actions.push({ thread: t, eventType });
+          actionOf.set(eventType, action);
+        } else if (actions[action]!.thread !== t) {
+          throw new ConventionError(`event '${eventType}' is handled by threads '${layout.threads[actions[action]!.thread]!.name}' and '${thread.name}'; an event must be one thread's step`);
+        }
+        const candidates = defs.map((def): Candidate => {
+          const targets = def.target ?? [];
+          if (targets.length > 1) throw new ConventionError(`${where} on '${eventType}': one target at most`);
+          const targetNode = targets[0];
+          if (targetNode && targetNode.parent !== region) throw new ConventionError(`${where} on '${eventType}': targets must be states of the same thread`);
+          return {
+            guard: resolveGuard(def.guard, impl, `${where} on '${eventType}'`),
+            target: targetNode ? thread.states.indexOf(targetNode.key) : thread.states.indexOf(node.key),
+            assigns: def.actions.map((a) => resolveAssign(a, impl, `${where} on '${eventType}'`)),
+          };
+        });
+        events.push({ action, candidates });
+      }
+      return events.sort((a, b) => a.action - b.action);
+    });
+  });
+  return { actions, steps };
+}

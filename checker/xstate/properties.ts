@@ -1,0 +1,36 @@
+/**
+ * Properties over the XState view of a state ({ value, context }), and their binding to a
+ * MachineSystem so the engine can evaluate them on its current (loaded) state.
+ */
+import type { Property } from '../engine/TransitionSystem.ts';
+import type { MachineSystem, StateView } from './compile.ts';
+
+export type ViewPredicate = (s: StateView) => boolean;
+
+export type ViewProperty =
+  | { readonly kind: 'always'; readonly name: string; readonly holds: ViewPredicate }
+  | { readonly kind: 'eventually'; readonly name: string; readonly q: ViewPredicate }
+  | { readonly kind: 'leadsTo'; readonly name: string; readonly p: ViewPredicate; readonly q: ViewPredicate };
+
+/** Safety: `holds` in every reachable state. */
+export const always = (name: string, holds: ViewPredicate): ViewProperty => ({ kind: 'always', name, holds });
+/** Liveness under weak fairness per thread: every fair run reaches `q`. */
+export const eventually = (name: string, q: ViewPredicate): ViewProperty => ({ kind: 'eventually', name, q });
+/** Liveness under weak fairness per thread: `p` is always followed by `q` (p ~> q). */
+export const leadsTo = (name: string, p: ViewPredicate, q: ViewPredicate): ViewProperty => ({ kind: 'leadsTo', name, p, q });
+
+export const isLiveness = (p: { readonly kind: string }): boolean => p.kind !== 'always';
+
+/** Binds view properties to `system`: each predicate is evaluated on the system's current state. */
+export function bindProperties(system: MachineSystem, properties: readonly ViewProperty[]): Property[] {
+  return properties.map((prop): Property => {
+    switch (prop.kind) {
+      case 'always':
+        return { kind: 'always', name: prop.name, holds: system.predicate(prop.holds) };
+      case 'eventually':
+        return { kind: 'eventually', name: prop.name, q: system.predicate(prop.q) };
+      case 'leadsTo':
+        return { kind: 'leadsTo', name: prop.name, p: system.predicate(prop.p), q: system.predicate(prop.q) };
+    }
+  });
+}

@@ -1,0 +1,183 @@
+/**
+ * The `kvmcheck` command. Exit status: 0 every verdict as expected; 1 an unexpected verdict;
+ * 2 bad input (one line on stderr); 3 a bound stopped a run before it finished.
+ */
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { formatCounterexample } from '../checker/report/text.ts';
+import { formatTable } from '../checker/report/table.ts';
+import { SPECS, type Spec, type Variant } from '../specs/index.ts';
+import { asExpected, type RunResult, runVariant } from './runSpec.ts';
+import { progressLine } from './progress.ts';
+
+class UsageError extends Error {}
+
+function positiveInt(name: string) {
+  return (raw: string): number => {
+    if (!/^[0-9]+$/.test(raw.trim()) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) {
+      throw new InvalidArgumentError(`${name} must be a positive integer, got '${raw}'`);
+    }
+    return Number(raw);
+  };
+}
+
+function positiveNumber(name: string) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got '${raw}'`);
+    return n;
+  };
+}
+
+function selectRuns(names: readonly string[], variant: string | undefined): { spec: Spec; variant: Variant }[] {
+  const specs = names.length === 0 ? SPECS : names.map((n) => SPECS.find((s) => s.name === n) ?? fail(`unknown spec '${n}' (known: ${SPECS.map((s) => s.name).join(', ')})`));
+  return specs.flatMap((spec) => {
+    if (variant === undefined) return spec.variants.map((v) => ({ spec, variant: v }));
+    const v = spec.variants.find((x) => x.name === variant);
+    if (!v) fail(`spec '${spec.name}' has no variant '${variant}' (known: ${spec.variants.map((x) => x.name).join(', ')})`);
+    return [{ spec, variant: v }];
+  });
+}
+
+function fail(message: string): never {
+  throw new UsageError(message);
+}
+
+function summaryRow(run: RunResult): string[] {
+  return [
+    run.spec,
+    run.variant,
+    `${run.vcpus}x${run.requesters}`,
+    run.expected + (run.expectedProperty ? ` (${run.expectedProperty})` : ''),
+    run.verdict + (run.property ? ` (${run.property})` : '') + (asExpected(run) ? '' : '  UNEXPECTED'),
+    String(run.states),
+    String(run.transitions),
+    String(run.depth),
+    run.seconds.toFixed(2),
+  ];
+}
+
+function printHuman(runs: readonly RunResult[]): void {
+  const header = ['spec', 'variant', 'vcpus x req', 'expected', 'verdict', 'states', 'transitions', 'depth', 'seconds'];
+  console.log(formatTable(header, runs.map(summaryRow)));
+  for (const run of runs) {
+    for (const w of run.warnings) console.log(`warning: ${run.spec}/${run.variant}: ${w}`);
+    if (run.verdict === 'incomplete') console.log(`\n${run.spec}/${run.variant}: stopped by ${run.stoppedBy} after ${run.states} states, depth ${run.depth}: no verdict`);
+    if (run.counterexample) {
+      console.log(`\n${run.spec}/${run.variant}: ${run.property} violated — counterexample, ${run.counterexample.steps.length} steps:`);
+      console.log(formatCounterexample(run.counterexample));
+    }
+  }
+}
+
+function exitStatus(runs: readonly RunResult[]): number {
+  if (runs.some((r) => r.verdict !== 'incomplete' && !asExpected(r))) return 1;
+  if (runs.some((r) => r.verdict === 'incomplete')) return 3;
+  return 0;
+}
+
+interface CheckFlags {
+  variant?: string;
+  vcpus?: number;
+  requesters?: number;
+  maxStates?: number;
+  maxSeconds?: number;
+  maxMemory?: number;
+  symmetry: boolean;
+  interpreted?: boolean;
+  json?: boolean;
+}
+
+function check(specNames: string[], flags: CheckFlags): number {
+  const runs = selectRuns(specNames, flags.variant);
+  const live = !flags.json && process.stderr.isTTY === true;
+  const results = runs.map(({ spec, variant }) => {
+    const config = { vcpus: flags.vcpus ?? spec.defaults.vcpus, requesters: flags.requesters ?? spec.defaults.requesters };
+    const result = runVariant(spec, variant, config, {
+      maxStates: flags.maxStates,
+      maxSeconds: flags.maxSeconds,
+      maxMemoryBytes: flags.maxMemory === undefined ? undefined : flags.maxMemory * 2 ** 20,
+      symmetry: flags.symmetry,
+      interpreted: flags.interpreted,
+      onProgress: live ? (p) => process.stderr.write(`\r${progressLine(`${spec.name}/${variant.name}`, p)}`) : undefined,
+    });
+    if (live) process.stderr.write('\r\x1b[K');
+    return result;
+  });
+  if (flags.json) console.log(JSON.stringify(results, null, 2));
+  else printHuman(results);
+  return exitStatus(results);
+}
+
+function list(json: boolean | undefined): number {
+  if (json) {
+    console.log(
+      JSON.stringify(
+        SPECS.map((s) => ({
+          spec: s.name,
+          seed: s.seed,
+          description: s.description,
+          defaults: s.defaults,
+          variants: s.variants.map((v) => ({ name: v.name, description: v.description, expected: v.expected })),
+        })),
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  for (const s of SPECS) {
+    console.log(`${s.name}  (seeds/${s.seed}; default ${s.defaults.vcpus} vCPUs x ${s.defaults.requesters} requesters)\n  ${s.description}`);
+    for (const v of s.variants) {
+      const exp = v.expected.verdict === 'violated' ? `violated: ${v.expected.property}` : 'holds';
+      console.log(`    ${v.name.padEnd(20)} [${exp}] ${v.description}`);
+    }
+  }
+  return 0;
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('kvmcheck')
+    .description('Model checker for the Linux KVM vCPU request protocol')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program
+    .command('list')
+    .description('list the specs, their variants and default configurations')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) => setExit(list(opts.json)));
+  program
+    .command('check')
+    .description('explore every state of the given specs (all when none is given)')
+    .argument('[spec...]', 'spec names (see `kvmcheck list`)')
+    .option('--variant <name>', 'only this variant')
+    .option('--vcpus <n>', 'number of vCPUs', positiveInt('--vcpus'))
+    .option('--requesters <n>', 'number of requesters', positiveInt('--requesters'))
+    .option('--max-states <n>', 'stop after this many distinct states (exit 3)', positiveInt('--max-states'))
+    .option('--max-seconds <s>', 'stop after this many seconds (exit 3)', positiveNumber('--max-seconds'))
+    .option('--max-memory <MiB>', 'stop when the state tables need more memory (exit 3)', positiveNumber('--max-memory'))
+    .option('--no-symmetry', 'turn symmetry reduction off')
+    .option('--interpreted', "step the machine with XState's own transition() (slow reference path)")
+    .option('--json', 'print one JSON array, an object per run')
+    .action((specs: string[], opts: CheckFlags) => setExit(check(specs, opts)));
+  return program;
+}
+
+export function main(argv: readonly string[]): number {
+  let code = 0;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    program.parse(argv as string[], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof UsageError) {
+      process.stderr.write(`kvmcheck: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,79 @@
+/**
+ * Runs one spec variant at one configuration: build the machine, compile it (or interpret it with
+ * XState for reference), bind the properties, explore, and shape the result for reports.
+ */
+import { type ExploreResult, explore, type Progress } from '../checker/engine/index.ts';
+import { type Counterexample, toCounterexample } from '../checker/report/counterexample.ts';
+import { bindProperties, compileMachine, interpretMachine, symmetryCanonicalizer } from '../checker/xstate/index.ts';
+import type { Spec, SpecConfig, Variant } from '../specs/index.ts';
+
+export type Verdict = 'holds' | 'violated' | 'incomplete';
+
+export interface RunOptions {
+  readonly maxStates?: number;
+  readonly maxSeconds?: number;
+  readonly maxMemoryBytes?: number;
+  /** Symmetry reduction over the spec's symmetric threads (default on). */
+  readonly symmetry?: boolean;
+  /** Use XState's own transition() instead of the compiled path (slow; for reference). */
+  readonly interpreted?: boolean;
+  readonly onProgress?: (p: Progress) => void;
+}
+
+/** One run, as `kvmcheck check --json` prints it (the documented contract, extended). */
+export interface RunResult {
+  readonly spec: string;
+  readonly variant: string;
+  readonly vcpus: number;
+  readonly requesters: number;
+  readonly expected: 'holds' | 'violated';
+  readonly expectedProperty: string | null;
+  readonly verdict: Verdict;
+  readonly property: string | null;
+  readonly states: number;
+  readonly transitions: number;
+  readonly depth: number;
+  readonly seconds: number;
+  readonly counterexample: Counterexample | null;
+  readonly symmetry: boolean;
+  readonly stoppedBy: ExploreResult['stoppedBy'];
+  readonly warnings: readonly string[];
+}
+
+/** The verdict matches the spec's expectation (a violation must break the expected property). */
+export function asExpected(run: RunResult): boolean {
+  if (run.verdict !== run.expected) return false;
+  return run.verdict !== 'violated' || run.property === run.expectedProperty;
+}
+
+export function runVariant(spec: Spec, variant: Variant, config: SpecConfig, options: RunOptions = {}): RunResult {
+  const instance = variant.build(config);
+  const system = options.interpreted ? interpretMachine(instance.machine) : compileMachine(instance.machine);
+  const symmetry = options.symmetry ?? true;
+  const canonicalize = symmetry ? symmetryCanonicalizer(system.layout) : null;
+  const result = explore(system, bindProperties(system, instance.properties), {
+    maxStates: options.maxStates,
+    maxSeconds: options.maxSeconds,
+    maxMemoryBytes: options.maxMemoryBytes,
+    ...(canonicalize ? { canonicalize } : {}),
+    onProgress: options.onProgress,
+  });
+  return {
+    spec: spec.name,
+    variant: variant.name,
+    vcpus: config.vcpus,
+    requesters: config.requesters,
+    expected: variant.expected.verdict,
+    expectedProperty: variant.expected.verdict === 'violated' ? variant.expected.property : null,
+    verdict: result.verdict,
+    property: result.property,
+    states: result.states,
+    transitions: result.transitions,
+    depth: result.depth,
+    seconds: result.seconds,
+    counterexample: result.trace ? toCounterexample(system, result.trace) : null,
+    symmetry: canonicalize !== null,
+    stoppedBy: result.stoppedBy,
+    warnings: result.warnings,
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * The vCPU thread: x86 `vcpu_run()` / `vcpu_enter_guest()` (arch/x86/kvm/x86.c) and the lockless
+ * shadow-page walk of arch/x86/kvm/mmu/mmu.c, one atomic step per shared-memory access
+ * (reference §4, §4.1, §11.3-§11.4; Documentation/virt/kvm/vcpu-requests.rst "Ensuring Requests
+ * Are Seen").
+ *
+ * Program points (states): OUTSIDE_GUEST_MODE (top of vcpu_enter_guest, requests processed),
+ * mmu_loaded (the guest's resource loaded), IN_GUEST_MODE (IRQs off, mode stored, smp_mb done),
+ * exit_request_mode_read, cancel_injection, guest, READING_SHADOW_PAGE_TABLES, spte_read.
+ * IRQs are on only in OUTSIDE_GUEST_MODE and mmu_loaded. A pending IPI is taken as soon as IRQs
+ * are on: there, `ack_kick` is the only enabled step while an IPI is pending. Local IRQ toggles
+ * are merged with the adjacent store (only this thread observes them: the acks are its steps).
+ */
+import type { KvmContext } from './context.ts';
+import { mapColumn, setAt } from './context.ts';
+import {
+  EXITING_GUEST_MODE,
+  IN_GUEST_MODE,
+  IPI_NONE,
+  IPI_SENT,
+  IPI_SENT_WAIT,
+  KVM_REQ_EVENT,
+  KVM_REQ_TLB_FLUSH,
+  OUTSIDE_GUEST_MODE,
+  READING_SHADOW_PAGE_TABLES,
+  REQUEST_NAMES,
+} from './kvm_host.ts';
+import { type Guard, type RegionConfig, to, type TransitionConfig } from './transition.ts';
+
+/** Where the final request check sits relative to `mode = IN_GUEST_MODE`. */
+export type FinalCheck =
+  /** The kernel: IRQs off, mode = IN_GUEST_MODE, smp_mb(), then kvm_vcpu_exit_request(). */
+  | 'kernel'
+  /** Pre-2008 shape (reference §10.2): requests checked before the mode store; a mutant. */
+  | 'before-mode-store';
+
+export interface VcpuOptions {
+  readonly finalCheck: FinalCheck;
+  /** Request bits the vCPU has a kvm_check_request() handler for (others are never cleared). */
+  readonly handledRequests: number;
+}
+
+export function ipiPending(ctx: KvmContext, v: number): boolean {
+  return ctx.model_ipi.some((row) => row[v] === IPI_SENT || row[v] === IPI_SENT_WAIT);
+}
+
+/** The vCPU thread `vcpu<v>` as an XState region. */
+export function vcpuRegion(v: number, options: VcpuOptions): RegionConfig {
+  const ev = (name: string): string => `vcpu${v}.${name}`;
+  const noIpi: Guard = ({ context }) => !ipiPending(context, v);
+  const setMode = (mode: number) => ({ context }: { context: KvmContext }) => ({ mode: setAt(context.mode, v, mode) });
+
+  // ack_kick(): the IPI callback runs once IRQs are on; every pending IPI to this CPU is acked.
+  const ackKick: TransitionConfig = to(undefined, {
+    guard: ({ context }) => ipiPending(context, v),
+    update: ({ context }) => ({
+      model_ipi: mapColumn(context.model_ipi, v, (x) => (x === IPI_SENT || x === IPI_SENT_WAIT ? IPI_NONE : x)),
+    }),
+  });
+
+  // kvm_check_request(): test_bit + clear_bit by the vCPU thread, one step per handled request.
+  const checkRequests: Record<string, TransitionConfig> = {};
+  for (const bit of [KVM_REQ_TLB_FLUSH, KVM_REQ_EVENT]) {
+    if ((options.handledRequests & bit) === 0) continue;
+    checkRequests[ev(`kvm_check_request(${REQUEST_NAMES[bit]})`)] = to(undefined, {
+      guard: ({ context }) => (context.requests[v]! & bit) !== 0 && !ipiPending(context, v),
+      update: ({ context }) => ({ requests: setAt(context.requests, v, context.requests[v]! & ~bit) }),
+    });
+  }
+  const noHandledRequest: Guard = ({ context }) => (context.requests[v]! & options.handledRequests) === 0;
+
+  // IRQs off; smp_store_release(&vcpu->mode, IN_GUEST_MODE); smp_mb__after_srcu_read_unlock().
+  const enterGuestMode = (target: string): TransitionConfig => to(target, { guard: noIpi, update: setMode(IN_GUEST_MODE) });
+  // vcpu->mode = OUTSIDE_GUEST_MODE; smp_wmb(); local_irq_enable()
+  const outside = to('OUTSIDE_GUEST_MODE', { update: setMode(OUTSIDE_GUEST_MODE) });
+  const modeIsExiting: Guard = ({ context }) => context.mode[v] === EXITING_GUEST_MODE;
+  const requestPending: Guard = ({ context }) => context.requests[v] !== 0;
+  const kernelOrder = options.finalCheck === 'kernel';
+
+  return {
+    initial: 'OUTSIDE_GUEST_MODE',
+    states: {
+      OUTSIDE_GUEST_MODE: {
+        on: {
+          [ev('ack_kick')]: ackKick,
+          ...checkRequests,
+          // kvm_mmu_reload(): load the resource the guest will use (clears what it held before).
+          [ev('kvm_mmu_reload')]: to('mmu_loaded', {
+            guard: (a) => noIpi(a) && noHandledRequest(a),
+            update: ({ context }) => ({ model_retired: mapColumn(context.model_retired, v, () => false) }),
+          }),
+          // walk_shadow_page_lockless_begin(): local_irq_disable(); smp_store_mb(mode, READING_SHADOW_PAGE_TABLES)
+          [ev('walk_shadow_page_lockless_begin')]: to('READING_SHADOW_PAGE_TABLES', {
+            guard: noIpi,
+            update: setMode(READING_SHADOW_PAGE_TABLES),
+          }),
+        },
+      },
+      mmu_loaded: {
+        on: {
+          [ev('ack_kick')]: ackKick,
+          ...(kernelOrder
+            ? { [ev('vcpu_enter_guest(IN_GUEST_MODE)')]: enterGuestMode('IN_GUEST_MODE') }
+            : {
+                // the mutant reads vcpu->requests before publishing IN_GUEST_MODE
+                [ev('kvm_request_pending')]: [
+                  to('OUTSIDE_GUEST_MODE', { guard: (a) => noIpi(a) && requestPending(a) }),
+                  to('requests_checked', { guard: noIpi }),
+                ],
+              }),
+        },
+      },
+      ...(kernelOrder ? {} : { requests_checked: { on: { [ev('vcpu_enter_guest(IN_GUEST_MODE)')]: enterGuestMode('IN_GUEST_MODE') } } }),
+      IN_GUEST_MODE: {
+        on: {
+          // kvm_vcpu_exit_request(): READ_ONCE(vcpu->mode) == EXITING_GUEST_MODE || kvm_request_pending()
+          [ev('kvm_vcpu_exit_request(mode)')]: [
+            to('cancel_injection', { guard: modeIsExiting }),
+            to(kernelOrder ? 'exit_request_mode_read' : 'guest'),
+          ],
+        },
+      },
+      exit_request_mode_read: {
+        on: {
+          [ev('kvm_vcpu_exit_request(requests)')]: [to('cancel_injection', { guard: requestPending }), to('guest')],
+        },
+      },
+      cancel_injection: { on: { [ev('vcpu_enter_guest(cancel_injection)')]: outside } },
+      // VM-exit (an IPI or any other reason), then vcpu->mode = OUTSIDE_GUEST_MODE; smp_wmb(); IRQs on.
+      guest: { on: { [ev('vcpu_enter_guest(vm_exit)')]: outside } },
+      READING_SHADOW_PAGE_TABLES: {
+        // the walk dereferences the current root (the resource); it must not be freed under it
+        on: {
+          [ev('walk_shadow_page_lockless(read_spte)')]: to('spte_read', {
+            update: ({ context }) => ({ model_retired: mapColumn(context.model_retired, v, () => false) }),
+          }),
+        },
+      },
+      // walk_shadow_page_lockless_end(): smp_store_release(&vcpu->mode, OUTSIDE_GUEST_MODE); local_irq_enable()
+      spte_read: { on: { [ev('walk_shadow_page_lockless_end')]: outside } },
+    },
+  };
+}

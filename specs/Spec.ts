@@ -1,0 +1,37 @@
+/**
+ * A spec settles one design discussion: a model, the variants proposed in the thread, and the
+ * verdict each variant must get. Verdicts are never declared to the checker: `expected` is only
+ * compared with what exploration finds.
+ */
+import type { AnyStateMachine } from 'xstate';
+import type { ViewProperty } from '../checker/xstate/index.ts';
+
+export interface SpecConfig {
+  readonly vcpus: number;
+  readonly requesters: number;
+}
+
+export type Expected = { readonly verdict: 'holds' } | { readonly verdict: 'violated'; readonly property: string };
+
+/** What a variant builds for one configuration. */
+export interface SpecInstance {
+  readonly machine: AnyStateMachine;
+  readonly properties: readonly ViewProperty[];
+}
+
+export interface Variant {
+  readonly name: string;
+  /** One line: the design and who proposed it. */
+  readonly description: string;
+  readonly expected: Expected;
+  readonly build: (config: SpecConfig) => SpecInstance;
+}
+
+export interface Spec {
+  readonly name: string;
+  /** The thread in ../shared/seeds/ this spec comes from. */
+  readonly seed: string;
+  readonly description: string;
+  readonly defaults: SpecConfig;
+  readonly variants: readonly Variant[];
+}

@@ -1,0 +1,97 @@
+/**
+ * guest-mode (seeds/004, April 2017): "KVM: fix guest_mode optimization in
+ * kvm_make_all_cpus_request()". May a requester that needs synchronization skip a vCPU already in
+ * EXITING_GUEST_MODE? James Hogan: "if you get two of these in quick succession only the first
+ * will wait for the IPI"; Radim: then "the latter caller would assume that it can proceed to
+ * reuse the memory even though the guest was still using it".
+ *
+ * The consumer: a requester replaces the resource the guest uses (loaded at entry, also read by
+ * lockless shadow-page walks), makes KVM_REQ_TLB_FLUSH (WAIT) of every vCPU, then frees the old
+ * one. Other requesters make KVM_REQ_EVENT and kvm_vcpu_kick() one vCPU.
+ */
+import type { StateView } from '../checker/xstate/index.ts';
+import { always } from '../checker/xstate/index.ts';
+import { createKvmMachine, type KvmModelOptions, requesterName, vcpuName } from '../models/kvm.ts';
+import { IN_GUEST_MODE, IPI_REQUEST_SET } from '../models/kvm_host.ts';
+import { WAIT_REQUEST_RULES } from '../models/kvm_request_needs_ipi.ts';
+import type { KvmContext } from '../models/context.ts';
+import type { Expected, Spec, SpecConfig, Variant } from './Spec.ts';
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * vcpu-requests.rst, "Ensuring Requests Are Seen": a vCPU must not run the guest with a request
+ * pending unless an IPI will force it out. Violated when vCPU v runs the guest in IN_GUEST_MODE
+ * (nobody flipped it to EXITING_GUEST_MODE since it entered) with a request bit set, and no
+ * requester is still between setting that bit and its cmpxchg on v.
+ */
+export const noMissedRequest = (config: SpecConfig) =>
+  always('no-missed-request', ({ value, context }: StateView) => {
+    const ctx = context as unknown as KvmContext;
+    return range(config.vcpus).every(
+      (v) =>
+        !(
+          value[vcpuName(v)] === 'guest' &&
+          ctx.mode[v] === IN_GUEST_MODE &&
+          ctx.requests[v] !== 0 &&
+          ctx.model_ipi.every((row) => row[v] !== IPI_REQUEST_SET)
+        ),
+    );
+  });
+
+/**
+ * KVM_REQUEST_WAIT's promise (reference §11.7 S-Wait): when the WAIT requester returns, no vCPU is
+ * still in the guest entry or lockless walk that was live when the request was made — so the
+ * freed resource is never in use. Violated when a vCPU runs the guest or reads SPTEs with a
+ * resource that a requester retired and has already freed.
+ */
+export const noMissedWait = (config: SpecConfig) =>
+  always('no-missed-wait', ({ value, context }: StateView) => {
+    const ctx = context as unknown as KvmContext;
+    return range(config.vcpus).every((v) => {
+      const pc = value[vcpuName(v)];
+      if (pc !== 'guest' && pc !== 'spte_read') return true;
+      return range(config.requesters).every((r) => !(ctx.model_retired[r]![v] && value[requesterName(r)] === 'done'));
+    });
+  });
+
+const HOLDS: Expected = { verdict: 'holds' };
+
+function variant(name: string, description: string, expected: Expected, options: Omit<KvmModelOptions, 'vcpus' | 'requesters'>): Variant {
+  return {
+    name,
+    description,
+    expected,
+    build: (config) => ({
+      machine: createKvmMachine({ ...config, ...options }),
+      properties: [noMissedRequest(config), noMissedWait(config)],
+    }),
+  };
+}
+
+export const guestMode: Spec = {
+  name: 'guest-mode',
+  seed: '004_795df9701de1de30.txt',
+  description: 'kvm_make_all_cpus_request() with WAIT racing kvm_vcpu_kick(): which vCPU modes must be IPI\'d and waited for',
+  defaults: { vcpus: 2, requesters: 2 },
+  variants: [
+    variant('kernel', 'merged rule (v4.13+): WAIT -> IPI and wait if mode != OUTSIDE_GUEST_MODE, else IPI only if it was IN_GUEST_MODE', HOLDS, {
+      waitRequestMask: WAIT_REQUEST_RULES.kernel,
+    }),
+    variant('v4.11', 'before the RFC: IPI if mode != OUTSIDE_GUEST_MODE, smp_call_function_many(..., wait=1) for every request', HOLDS, {
+      waitRequestMask: WAIT_REQUEST_RULES['v4.11'],
+    }),
+    variant('rfc-1-6', 'RFC 1/6: IPI (and wait) only where the cmpxchg IN_GUEST_MODE -> EXITING_GUEST_MODE won', { verdict: 'violated', property: 'no-missed-wait' }, {
+      waitRequestMask: WAIT_REQUEST_RULES['rfc-1-6'],
+    }),
+    variant('paolo', "Paolo's wait argument: IPI if the cmpxchg won, or if wait && mode != OUTSIDE_GUEST_MODE", HOLDS, {
+      waitRequestMask: WAIT_REQUEST_RULES.paolo,
+    }),
+    variant(
+      'check-before-mode',
+      'mutant (pre-2008 shape, reference §10.2): requests checked before mode = IN_GUEST_MODE is published',
+      { verdict: 'violated', property: 'no-missed-request' },
+      { waitRequestMask: WAIT_REQUEST_RULES.kernel, finalCheck: 'before-mode-store' },
+    ),
+  ],
+};

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { hashWords } from "../../checker/engine/hash.ts";
+import { MemoryBudget } from "../../checker/engine/memory.ts";
+import { NO_ROOM, StateStore } from "../../checker/engine/stateStore.ts";
+
+describe("StateStore", () => {
+	it("assigns dense ids, finds every state again across growth, and keeps BFS links", () => {
+		const budget = new MemoryBudget(Number.POSITIVE_INFINITY);
+		const store = StateStore.create(3, 1, Number.POSITIVE_INFINITY, budget) as StateStore;
+		const n = 50_000;
+		// States differing in a single word (and colliding low bits) must stay distinct.
+		const state = (i: number) => Uint32Array.of(i & 0xff, i >>> 8, 0xdead0000);
+		for (let i = 0; i < n; i++) expect(store.findOrAdd(state(i), i - 1, i % 7)).toBe(~i);
+		expect(store.count).toBe(n);
+		for (let i = 0; i < n; i += 97) expect(store.findOrAdd(state(i), 0, 0)).toBe(i);
+		expect(store.count).toBe(n);
+		expect(Array.from(store.copyState(12345))).toEqual(Array.from(state(12345)));
+		const path = store.pathTo(3);
+		expect(path.ids).toEqual([0, 1, 2, 3]);
+		expect(path.actions).toEqual([1, 2, 3]);
+		expect(budget.used).toBeGreaterThan(n * (3 * 4 + 8));
+	});
+
+	it("refuses states beyond maxStates with NO_ROOM and fullReason 'max-states'", () => {
+		const store = StateStore.create(1, 0, 2, new MemoryBudget(Number.POSITIVE_INFINITY)) as StateStore;
+		expect(store.findOrAdd(Uint32Array.of(5), -1, -1)).toBe(~0);
+		expect(store.findOrAdd(Uint32Array.of(6), 0, 0)).toBe(~1);
+		expect(store.findOrAdd(Uint32Array.of(7), 0, 0)).toBe(NO_ROOM);
+		expect(store.fullReason).toBe("max-states");
+		expect(store.findOrAdd(Uint32Array.of(6), 0, 0)).toBe(1);
+	});
+
+	it("hashWords depends on every word and on the length", () => {
+		const a = Uint32Array.of(1, 2, 3);
+		expect(hashWords(a, 3)).toBe(hashWords(Uint32Array.of(1, 2, 3), 3));
+		expect(hashWords(a, 3)).not.toBe(hashWords(Uint32Array.of(1, 2, 4), 3));
+		expect(hashWords(a, 3)).not.toBe(hashWords(Uint32Array.of(0, 2, 3), 3));
+		expect(hashWords(a, 2)).not.toBe(hashWords(a, 3));
+		const h = hashWords(a, 3);
+		expect(h).toBeGreaterThanOrEqual(0);
+		expect(h).toBeLessThan(2 ** 32);
+	});
+});
