@@ -48,7 +48,7 @@ function summaryRow(run: RunResult): string[] {
     run.variant,
     `${run.vcpus}x${run.requesters}`,
     run.expected + (run.expectedProperty ? ` (${run.expectedProperty})` : ''),
-    run.verdict + (run.property ? ` (${run.property})` : '') + (asExpected(run) ? '' : '  UNEXPECTED'),
+    run.verdict + (run.property ? ` (${run.property})` : '') + (run.verdict === 'incomplete' || asExpected(run) ? '' : '  UNEXPECTED'),
     String(run.states),
     String(run.transitions),
     String(run.depth),
@@ -69,7 +69,7 @@ function printHuman(runs: readonly RunResult[]): void {
   }
 }
 
-function exitStatus(runs: readonly RunResult[]): number {
+export function exitStatus(runs: readonly RunResult[]): number {
   if (runs.some((r) => r.verdict !== 'incomplete' && !asExpected(r))) return 1;
   if (runs.some((r) => r.verdict === 'incomplete')) return 3;
   return 0;
@@ -180,4 +180,3 @@ export function main(argv: readonly string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));

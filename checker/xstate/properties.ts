@@ -24,13 +24,8 @@ export const isLiveness = (p: { readonly kind: string }): boolean => p.kind !== 
 /** Binds view properties to `system`: each predicate is evaluated on the system's current state. */
 export function bindProperties(system: MachineSystem, properties: readonly ViewProperty[]): Property[] {
   return properties.map((prop): Property => {
-    switch (prop.kind) {
-      case 'always':
-        return { kind: 'always', name: prop.name, holds: system.predicate(prop.holds) };
-      case 'eventually':
-        return { kind: 'eventually', name: prop.name, q: system.predicate(prop.q) };
-      case 'leadsTo':
-        return { kind: 'leadsTo', name: prop.name, p: system.predicate(prop.p), q: system.predicate(prop.q) };
-    }
+    if (prop.kind === 'always') return { kind: 'always', name: prop.name, holds: system.predicate(prop.holds) };
+    if (prop.kind === 'eventually') return { kind: 'eventually', name: prop.name, q: system.predicate(prop.q) };
+    return { kind: 'leadsTo', name: prop.name, p: system.predicate(prop.p), q: system.predicate(prop.q) };
   });
 }

@@ -1,0 +1,78 @@
+import { transition, initialTransition, type AnyMachineSnapshot } from 'xstate';
+import { describe, expect, it } from 'vitest';
+import { asExpected, runVariant } from '../../cli/runSpec.ts';
+import { guestMode } from '../../specs/guest-mode.ts';
+
+const config = guestMode.defaults;
+
+describe('guest-mode: every variant gets its verdict by exploration', () => {
+  for (const variant of guestMode.variants) {
+    it(`${variant.name} is ${variant.expected.verdict} with and without symmetry`, () => {
+      const withSym = runVariant(guestMode, variant, config, { symmetry: true });
+      const without = runVariant(guestMode, variant, config, { symmetry: false });
+      expect(asExpected(withSym)).toBe(true);
+      expect(without.verdict).toBe(withSym.verdict);
+      expect(without.property).toBe(withSym.property);
+      if (withSym.verdict === 'holds') expect(without.states).toBeGreaterThan(withSym.states);
+      // shortest counterexamples have the same length with and without the reduction
+      expect(without.counterexample?.steps.length).toBe(withSym.counterexample?.steps.length);
+    });
+  }
+});
+
+/** Replays a counterexample on the XState machine itself, event by event, with `transition()`. */
+function replay(variantName: string): { snapshot: AnyMachineSnapshot; holds: (name: string) => boolean } {
+  const variant = guestMode.variants.find((v) => v.name === variantName)!;
+  const run = runVariant(guestMode, variant, config);
+  const { machine, properties } = variant.build(config);
+  let [snapshot] = initialTransition(machine);
+  for (const step of run.counterexample!.steps) {
+    const [next] = transition(machine, snapshot, { type: `${step.thread}.${step.action}` });
+    expect(next, `step ${step.thread}.${step.action} must be enabled`).not.toBe(snapshot);
+    expect((next.value as Record<string, string>)[step.thread]).toBe(step.state);
+    snapshot = next;
+  }
+  const holds = (name: string): boolean => {
+    const p = properties.find((x) => x.name === name)!;
+    if (p.kind !== 'always') throw new Error('safety only');
+    return p.holds({ value: snapshot.value as Record<string, string>, context: snapshot.context });
+  };
+  return { snapshot, holds };
+}
+
+describe('guest-mode counterexamples replay on the XState machine', () => {
+  it('rfc-1-6: a WAIT requester frees a resource still in use (no-missed-wait), in at most 25 steps', () => {
+    const variant = guestMode.variants.find((v) => v.name === 'rfc-1-6')!;
+    const run = runVariant(guestMode, variant, config);
+    expect(run.property).toBe('no-missed-wait');
+    expect(run.counterexample!.steps.length).toBeLessThanOrEqual(25);
+    const { holds } = replay('rfc-1-6');
+    expect(holds('no-missed-wait')).toBe(false);
+    expect(holds('no-missed-request')).toBe(true);
+  });
+
+  it('check-before-mode: the vCPU enters the guest with a request nobody will kick it for', () => {
+    const { holds } = replay('check-before-mode');
+    expect(holds('no-missed-request')).toBe(false);
+  });
+
+  it('kernel: the same requester races are explored and both properties hold', () => {
+    const run = runVariant(guestMode, guestMode.variants.find((v) => v.name === 'kernel')!, config);
+    expect(run.verdict).toBe('holds');
+    expect(run.counterexample).toBeNull();
+  });
+});
+
+describe('compiled and XState-interpreted exploration agree', () => {
+  for (const name of ['kernel', 'check-before-mode']) {
+    it(`${name} at 1 vCPU x 1 requester: same verdict and state count`, () => {
+      const variant = guestMode.variants.find((v) => v.name === name)!;
+      const small = { vcpus: 1, requesters: 1 };
+      const compiled = runVariant(guestMode, variant, small, { symmetry: false });
+      const interpreted = runVariant(guestMode, variant, small, { symmetry: false, interpreted: true });
+      expect(interpreted.verdict).toBe(compiled.verdict);
+      expect(interpreted.states).toBe(compiled.states);
+      expect(interpreted.transitions).toBe(compiled.transitions);
+    });
+  }
+});
