@@ -4,7 +4,7 @@
  */
 import { type ExploreResult, explore, type Progress } from '../checker/engine/index.ts';
 import { type Counterexample, toCounterexample } from '../checker/report/counterexample.ts';
-import { bindProperties, compileMachine, interpretMachine, symmetryCanonicalizer } from '../checker/xstate/index.ts';
+import { bindProperties, compileMachine, interpretMachine, isLiveness, symmetryCanonicalizer } from '../checker/xstate/index.ts';
 import type { Spec, SpecConfig, Variant } from '../specs/index.ts';
 
 export type Verdict = 'holds' | 'violated' | 'incomplete';
@@ -49,8 +49,9 @@ export function asExpected(run: RunResult): boolean {
 export function runVariant(spec: Spec, variant: Variant, config: SpecConfig, options: RunOptions = {}): RunResult {
   const instance = variant.build(config);
   const system = options.interpreted ? interpretMachine(instance.machine) : compileMachine(instance.machine);
-  const symmetry = options.symmetry ?? true;
-  const canonicalize = symmetry ? symmetryCanonicalizer(system.layout) : null;
+  // symmetry reduction is sound here for safety only; with liveness properties it stays off
+  const liveness = instance.properties.some(isLiveness);
+  const canonicalize = (options.symmetry ?? true) && !liveness ? symmetryCanonicalizer(system.layout) : null;
   const result = explore(system, bindProperties(system, instance.properties), {
     maxStates: options.maxStates,
     maxSeconds: options.maxSeconds,
@@ -74,6 +75,6 @@ export function runVariant(spec: Spec, variant: Variant, config: SpecConfig, opt
     counterexample: result.trace ? toCounterexample(system, result.trace) : null,
     symmetry: canonicalize !== null,
     stoppedBy: result.stoppedBy,
-    warnings: result.warnings,
+    warnings: liveness && (options.symmetry ?? true) ? ['symmetry reduction is off: this run checks liveness properties', ...result.warnings] : result.warnings,
   };
 }

@@ -6,8 +6,9 @@
  *
  * Program points (states): OUTSIDE_GUEST_MODE (top of vcpu_enter_guest, requests processed),
  * mmu_loaded (the guest's resource loaded), IN_GUEST_MODE (IRQs off, mode stored, smp_mb done),
- * exit_request_mode_read, cancel_injection, guest, READING_SHADOW_PAGE_TABLES, spte_read.
- * IRQs are on only in OUTSIDE_GUEST_MODE and mmu_loaded. A pending IPI is taken as soon as IRQs
+ * exit_request_mode_read, cancel_injection, guest, handle_exit (after a VM-exit; a page fault may
+ * walk the shadow page tables locklessly), READING_SHADOW_PAGE_TABLES, spte_read.
+ * IRQs are on only in OUTSIDE_GUEST_MODE, mmu_loaded and handle_exit. A pending IPI is taken as soon as IRQs
  * are on: there, `ack_kick` is the only enabled step while an IPI is pending. Local IRQ toggles
  * are merged with the adjacent store (only this thread observes them: the acks are its steps).
  */
@@ -89,11 +90,6 @@ export function vcpuRegion(v: number, options: VcpuOptions): RegionConfig {
             guard: (a) => noIpi(a) && noHandledRequest(a),
             update: ({ context }) => ({ model_retired: mapColumn(context.model_retired, v, () => false) }),
           }),
-          // walk_shadow_page_lockless_begin(): local_irq_disable(); smp_store_mb(mode, READING_SHADOW_PAGE_TABLES)
-          [ev('walk_shadow_page_lockless_begin')]: to('READING_SHADOW_PAGE_TABLES', {
-            guard: noIpi,
-            update: setMode(READING_SHADOW_PAGE_TABLES),
-          }),
         },
       },
       mmu_loaded: {
@@ -127,7 +123,20 @@ export function vcpuRegion(v: number, options: VcpuOptions): RegionConfig {
       },
       cancel_injection: { on: { [ev('vcpu_enter_guest(cancel_injection)')]: outside } },
       // VM-exit (an IPI or any other reason), then vcpu->mode = OUTSIDE_GUEST_MODE; smp_wmb(); IRQs on.
-      guest: { on: { [ev('vcpu_enter_guest(vm_exit)')]: outside } },
+      guest: { on: { [ev('vcpu_enter_guest(vm_exit)')]: to('handle_exit', { update: setMode(OUTSIDE_GUEST_MODE) }) } },
+      // vmx_handle_exit(): IRQs on; a page fault may take the lockless shadow-page walk
+      handle_exit: {
+        on: {
+          [ev('ack_kick')]: ackKick,
+          // walk_shadow_page_lockless_begin(): local_irq_disable(); smp_store_mb(mode, READING_SHADOW_PAGE_TABLES)
+          [ev('walk_shadow_page_lockless_begin')]: to('READING_SHADOW_PAGE_TABLES', {
+            guard: noIpi,
+            update: setMode(READING_SHADOW_PAGE_TABLES),
+          }),
+          // back to the top of the vcpu_run() loop
+          [ev('vcpu_run')]: to('OUTSIDE_GUEST_MODE', { guard: noIpi }),
+        },
+      },
       READING_SHADOW_PAGE_TABLES: {
         // the walk dereferences the current root (the resource); it must not be freed under it
         on: {

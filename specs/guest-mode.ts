@@ -10,9 +10,9 @@
  * one. Other requesters make KVM_REQ_EVENT and kvm_vcpu_kick() one vCPU.
  */
 import type { StateView } from '../checker/xstate/index.ts';
-import { always } from '../checker/xstate/index.ts';
+import { always, leadsTo, type ViewProperty } from '../checker/xstate/index.ts';
 import { createKvmMachine, type KvmModelOptions, requesterName, vcpuName } from '../models/kvm.ts';
-import { IN_GUEST_MODE, IPI_REQUEST_SET } from '../models/kvm_host.ts';
+import { IN_GUEST_MODE, IPI_REQUEST_SET, KVM_REQ_EVENT } from '../models/kvm_host.ts';
 import { WAIT_REQUEST_RULES } from '../models/kvm_request_needs_ipi.ts';
 import type { KvmContext } from '../models/context.ts';
 import type { Expected, Spec, SpecConfig, Variant } from './Spec.ts';
@@ -55,6 +55,32 @@ export const noMissedWait = (config: SpecConfig) =>
     });
   });
 
+/**
+ * L-Wait-terminates (reference §11.8): a WAIT requester eventually returns — every vCPU it waits
+ * for acknowledges the IPI (weak fairness per thread: a vCPU that can step eventually does).
+ */
+export const waitReturns = (config: SpecConfig): ViewProperty[] =>
+  range(config.requesters).map((r) =>
+    leadsTo(
+      'wait-returns',
+      ({ value }) => value[requesterName(r)] === 'smp_call_function_many',
+      ({ value }) => value[requesterName(r)] === 'done',
+    ),
+  );
+
+/**
+ * L-Consume (reference §11.8, §10.4): every logged request is eventually cleared by its vCPU
+ * (a request bit no handler clears makes kvm_vcpu_exit_request() abort every entry forever).
+ */
+export const requestConsumed = (config: SpecConfig): ViewProperty[] =>
+  range(config.vcpus).map((v) =>
+    leadsTo(
+      'request-consumed',
+      ({ context }) => (context as unknown as KvmContext).requests[v] !== 0,
+      ({ context }) => (context as unknown as KvmContext).requests[v] === 0,
+    ),
+  );
+
 const HOLDS: Expected = { verdict: 'holds' };
 
 function variant(name: string, description: string, expected: Expected, options: Omit<KvmModelOptions, 'vcpus' | 'requesters'>): Variant {
@@ -64,7 +90,7 @@ function variant(name: string, description: string, expected: Expected, options:
     expected,
     build: (config) => ({
       machine: createKvmMachine({ ...config, ...options }),
-      properties: [noMissedRequest(config), noMissedWait(config)],
+      properties: [noMissedRequest(config), noMissedWait(config), ...waitReturns(config), ...requestConsumed(config)],
     }),
   };
 }
@@ -92,6 +118,12 @@ export const guestMode: Spec = {
       'mutant (pre-2008 shape, reference §10.2): requests checked before mode = IN_GUEST_MODE is published',
       { verdict: 'violated', property: 'no-missed-request' },
       { waitRequestMask: WAIT_REQUEST_RULES.kernel, finalCheck: 'before-mode-store' },
+    ),
+    variant(
+      'no-action-logged',
+      'mutant (reference §10.4): the WAIT request is logged but no vCPU handler clears it (KVM_REQ_GPC_INVALIDATE before KVM_REQUEST_NO_ACTION)',
+      { verdict: 'violated', property: 'request-consumed' },
+      { waitRequestMask: WAIT_REQUEST_RULES.kernel, handledRequests: KVM_REQ_EVENT },
     ),
   ],
 };

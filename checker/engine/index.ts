@@ -3,6 +3,7 @@
  * The engine knows nothing about XState or KVM.
  */
 export { explore } from "./explore.ts";
+export { type MinimizeSwitchesOptions, type MinimizeSwitchesResult, minimizeSwitches, threadSwitches } from "./minimizeSwitches.ts";
 export type { ExploreOptions, ExploreResult, Progress, Trace } from "./types.ts";
 export type {
 	ActionLabel,

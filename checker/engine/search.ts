@@ -9,10 +9,12 @@ export type SafetyProperty = Extract<Property, { kind: "always" }>;
 /** A liveness property (`eventually` or `leadsTo`). */
 export type LivenessProperty = Exclude<Property, { kind: "always" }>;
 
-/** Label bits stored per (state, liveness property). */
+/** Label bit stored per (state, liveness property): p holds (for `eventually`: the initial state). */
 export const LABEL_P = 1;
+/** Label bit stored per (state, liveness property): q holds. */
 export const LABEL_Q = 2;
 
+/** What a Search checks and within which bounds. */
 export interface SearchConfig {
 	readonly safety: readonly SafetyProperty[];
 	/** Their p/q are evaluated on every stored state into `store.labels` (stride = their count). */

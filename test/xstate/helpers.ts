@@ -105,3 +105,35 @@ export function permute(layout: StateLayout, group: string, perm: readonly numbe
 
 /** Fixed seed under CI (reproducible), random otherwise; fast-check prints the seed on failure. */
 export const fcSeed = (): { seed?: number } => (process.env.CI ? { seed: 20_260_121 } : {});
+
+/**
+ * Explores `a` breadth-first and compares it with `b` at every reachable state: the same
+ * (action, successor) sequence and the same `isFinal`. Returns the first difference, or null.
+ */
+export function firstDifference(a: TransitionSystem, b: TransitionSystem, maxStates = 100_000): string | null {
+  const ia = new Uint32Array(a.stateWords);
+  const ib = new Uint32Array(b.stateWords);
+  a.initial(ia);
+  b.initial(ib);
+  if (key(ia) !== key(ib)) return `initial states differ: ${key(ia)} vs ${key(ib)}`;
+  const seen = new Set([key(ia)]);
+  const queue = [ia];
+  for (let i = 0; i < queue.length && i < maxStates; i++) {
+    const s = queue[i]!;
+    const sa = successorList(a, s);
+    const fa = a.isFinal();
+    const sb = successorList(b, s);
+    const fb = b.isFinal();
+    const show = (l: [number, number[]][], sys: TransitionSystem) => l.map(([x, n]) => `${sys.actions[x]!.name}->${n.join(',')}`).join(' ');
+    if (JSON.stringify(sa) !== JSON.stringify(sb)) return `at state ${key(s)}: successors differ:\n  ${show(sa, a)}\n  ${show(sb, b)}`;
+    if (fa !== fb) return `at state ${key(s)}: isFinal ${fa} vs ${fb}`;
+    for (const [, n] of sa) {
+      const k = n.join(',');
+      if (!seen.has(k)) {
+        seen.add(k);
+        queue.push(Uint32Array.from(n));
+      }
+    }
+  }
+  return null;
+}
