@@ -6,7 +6,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { formatCounterexample } from '../checker/report/text.ts';
 import { formatTable } from '../checker/report/table.ts';
 import { SPECS, type Spec, type Variant } from '../specs/index.ts';
-import { asExpected, type RunResult, runVariant } from './runSpec.ts';
+import { asExpected, type PropertySelection, type RunResult, runVariant } from './runSpec.ts';
 import { progressLine } from './progress.ts';
 
 class UsageError extends Error {}
@@ -26,6 +26,11 @@ function positiveNumber(name: string) {
     if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got '${raw}'`);
     return n;
   };
+}
+
+function propertySelection(raw: string): PropertySelection {
+  if (raw !== 'all' && raw !== 'safety' && raw !== 'liveness') throw new InvalidArgumentError(`--properties must be all, safety or liveness, got '${raw}'`);
+  return raw;
 }
 
 function selectRuns(names: readonly string[], variant: string | undefined): { spec: Spec; variant: Variant }[] {
@@ -83,6 +88,7 @@ interface CheckFlags {
   maxSeconds?: number;
   maxMemory?: number;
   symmetry: boolean;
+  properties: PropertySelection;
   interpreted?: boolean;
   json?: boolean;
 }
@@ -97,6 +103,7 @@ function check(specNames: string[], flags: CheckFlags): number {
       maxSeconds: flags.maxSeconds,
       maxMemoryBytes: flags.maxMemory === undefined ? undefined : flags.maxMemory * 2 ** 20,
       symmetry: flags.symmetry,
+      properties: flags.properties,
       interpreted: flags.interpreted,
       onProgress: live ? (p) => process.stderr.write(`\r${progressLine(`${spec.name}/${variant.name}`, p)}`) : undefined,
     });
@@ -156,6 +163,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--max-seconds <s>', 'stop after this many seconds (exit 3)', positiveNumber('--max-seconds'))
     .option('--max-memory <MiB>', 'stop when the state tables need more memory (exit 3)', positiveNumber('--max-memory'))
     .option('--no-symmetry', 'turn symmetry reduction off')
+    .option('--properties <which>', 'all, safety or liveness (liveness checks run without symmetry reduction)', propertySelection, 'all')
     .option('--interpreted', "step the machine with XState's own transition() (slow reference path)")
     .option('--json', 'print one JSON array, an object per run')
     .action((specs: string[], opts: CheckFlags) => setExit(check(specs, opts)));

@@ -6,17 +6,19 @@
 import { assign } from 'xstate';
 import type { KvmContext } from './context.ts';
 
-export type Guard = (args: { context: KvmContext }) => boolean;
-export type Update = (args: { context: KvmContext }) => Partial<KvmContext>;
+/** A pure guard over the machine's context (`C` defaults to the KVM request model's). */
+export type Guard<C = KvmContext> = (args: { context: C }) => boolean;
+/** An `assign` body: the context variables a step writes. */
+export type Update<C = KvmContext> = (args: { context: C }) => Partial<C>;
 
 export interface TransitionConfig {
   readonly target?: string;
-  readonly guard?: Guard;
+  readonly guard?: Guard<never>;
   readonly actions?: unknown;
 }
 
 /** One guarded alternative of a step. */
-export function to(target: string | undefined, options: { guard?: Guard; update?: Update } = {}): TransitionConfig {
+export function to<C = KvmContext>(target: string | undefined, options: { guard?: Guard<C>; update?: Update<C> } = {}): TransitionConfig {
   return {
     ...(target !== undefined ? { target } : {}),
     ...(options.guard ? { guard: options.guard } : {}),
