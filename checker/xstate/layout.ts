@@ -102,6 +102,7 @@ export class StateLayout {
         return members.length;
       });
       if (shape.length > 2) throw new ConventionError(`variable '${name}': at most 2 dimensions are supported`);
+      if (new Set(domain.dims).size !== (domain.dims ?? []).length) throw new ConventionError(`variable '${name}' is indexed twice by one group`);
       const count = shape.reduce((a, b) => a * b, 1);
       const max = domain.type === 'bool' ? 1 : domain.max;
       if (!Number.isInteger(max) || max < 0 || max >= 2 ** 31) throw new ConventionError(`variable '${name}' needs an integer max in [0, 2^31)`);
@@ -187,7 +188,9 @@ export class StateLayout {
   }
 
   private checked(v: VarLayout, x: unknown): number {
-    const n = typeof x === 'boolean' && v.domain.type === 'bool' ? Number(x) : x;
+    if (v.domain.type === 'bool' && typeof x !== 'boolean') throw new ConventionError(`context.${v.name} = ${JSON.stringify(x)} must be a boolean`);
+    if (v.domain.type === 'int' && typeof x === 'boolean') throw new ConventionError(`context.${v.name} = ${x} must be an integer`);
+    const n = typeof x === 'boolean' ? Number(x) : x;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > v.max) {
       throw new ConventionError(`context.${v.name} = ${JSON.stringify(x)} is outside its declared domain 0..${v.max}`);
     }

@@ -69,10 +69,14 @@ export function readMachineSteps(machine: AnyStateMachine, layout: StateLayout):
   const impl = machine.implementations as unknown as Implementations;
   const actions: { thread: number; eventType: string }[] = [];
   const actionOf = new Map<string, number>();
-  const regions = Object.values(machine.root.states);
+  const root = machine.root;
+  if ((root.always?.length ?? 0) > 0 || root.transitions.size > 0) throw new ConventionError('the root must have no transitions (`on`, `always`): every step belongs to one thread');
+  const regions = Object.values(root.states);
   const steps = layout.threads.map((thread, t) => {
     const region = regions[t]!;
-    if (region.on && Object.keys(region.on).length > 0) throw new ConventionError(`thread '${thread.name}': transitions must sit on its atomic states, not on the region`);
+    if (region.transitions.size > 0 || (region.always?.length ?? 0) > 0) {
+      throw new ConventionError(`thread '${thread.name}': transitions (\`on\`, \`always\`) must sit on its atomic states, not on the region`);
+    }
     return Object.values(region.states).map((node) => {
       const where = `${thread.name}.${node.key}`;
       if (node.entry.length > 0 || node.exit.length > 0) throw new ConventionError(`${where}: entry/exit actions are not supported`);
@@ -81,6 +85,7 @@ export function readMachineSteps(machine: AnyStateMachine, layout: StateLayout):
       if (node.invoke.length > 0) throw new ConventionError(`${where}: 'invoke' is not supported`);
       const events: StepEvent[] = [];
       for (const [eventType, defs] of node.transitions) {
+        if (eventType.includes('*')) throw new ConventionError(`${where}: wildcard event descriptor '${eventType}' (an event must be one thread's step)`);
         let action = actionOf.get(eventType);
         if (action === undefined) {
           action = actions.length;
@@ -94,6 +99,9 @@ export function readMachineSteps(machine: AnyStateMachine, layout: StateLayout):
           if (targets.length > 1) throw new ConventionError(`${where} on '${eventType}': one target at most`);
           const targetNode = targets[0];
           if (targetNode && targetNode.parent !== region) throw new ConventionError(`${where} on '${eventType}': targets must be states of the same thread`);
+          if (def.actions.length === 0 && (!targetNode || targetNode === node)) {
+            throw new ConventionError(`${where} on '${eventType}': a step must change something (XState ignores a transition with no target and no actions)`);
+          }
           return {
             guard: resolveGuard(def.guard, impl, `${where} on '${eventType}'`),
             target: targetNode ? thread.states.indexOf(targetNode.key) : thread.states.indexOf(node.key),

@@ -51,7 +51,10 @@ export function createTrackingView(layout: StateLayout, rec: FieldRecorder): Tra
   const trackedRow = (length: number, base: number, isBool: boolean): unknown[] =>
     new Proxy(new Array<unknown>(length).fill(0), {
       get(target, key, receiver) {
-        if (isIndex(key)) return decode(base + Number(key), isBool);
+        if (isIndex(key)) {
+          const i = Number(key);
+          return i < length ? decode(base + i, isBool) : undefined;
+        }
         return Reflect.get(target, key, receiver);
       },
     });

@@ -37,7 +37,28 @@ function memberFields(layout: StateLayout, group: string, members: readonly stri
   });
 }
 
-/** Returns an in-place canonicalizer for the layout's symmetric groups, or null when it has none. */
+/** All permutations of 0..n-1, as Int32Arrays (n is small). */
+function permutations(n: number): Int32Array[] {
+  if (n <= 1) return [Int32Array.from({ length: n }, (_, i) => i)];
+  return permutations(n - 1).flatMap((p) =>
+    Array.from({ length: n }, (_, at) => Int32Array.from([...p.slice(0, at), n - 1, ...p.slice(at)])),
+  );
+}
+
+/** The cartesian product of per-group permutation lists. */
+function product(lists: Int32Array[][]): Int32Array[][] {
+  return lists.reduce<Int32Array[][]>((acc, list) => acc.flatMap((prefix) => list.map((p) => [...prefix, p])), [[]]);
+}
+
+/** Above this many enumerated permutations the canonicalizer refuses (declare fewer symmetric threads). */
+const MAX_ENUMERATED = 720;
+
+/**
+ * Returns an in-place canonicalizer for the layout's symmetric groups, or null when it has none.
+ * The largest group is sorted; the permutations of the other groups are enumerated and the
+ * lexicographically smallest result kept, so the result is a true canonical form: every state of
+ * an orbit maps to the same representative, and the representative maps to itself.
+ */
 export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array) => void) | null {
   const plans: GroupPlan[] = layout.symmetric.map((name) => {
     const members = layout.groups[name];
@@ -47,6 +68,10 @@ export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array
     return { members: members.length, fields, signatureBits };
   });
   if (plans.length === 0) return null;
+  const sorted = plans.reduce((best, p) => (p.members > best.members ? p : best), plans[0]!);
+  const enumerated = plans.filter((p) => p !== sorted);
+  const choices = product(enumerated.map((p) => permutations(p.members)));
+  if (choices.length > MAX_ENUMERATED) throw new ConventionError(`symmetry: ${choices.length} permutations to enumerate; declare fewer symmetric groups`);
   const { fieldWord, fieldShift, fieldMask } = layout;
   const maxN = Math.max(...plans.map((p) => p.members));
   const maxLen = Math.max(...plans.map((p) => p.fields[0]?.length ?? 0));
@@ -54,6 +79,9 @@ export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array
   const wide = new Uint32Array(maxN * maxLen); // field values, for signatures over 31 bits
   const order = new Int32Array(maxN);
   const values = new Uint32Array(maxN * maxLen);
+  const W = layout.stateWords;
+  const original = new Uint32Array(W);
+  const candidate = new Uint32Array(W);
 
   const read = (state: Uint32Array, f: number): number => (state[fieldWord[f]!]! >>> fieldShift[f]!) & fieldMask[f]!;
   const compareWide = (a: number, b: number, len: number): number => {
@@ -64,11 +92,11 @@ export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array
     return 0;
   };
 
-  const canonicalizeGroup = (state: Uint32Array, plan: GroupPlan): void => {
-    const n = plan.members;
+  /** Reads every member's local data into `values` (and its signature into `keys`). */
+  const readMembers = (state: Uint32Array, plan: GroupPlan): void => {
     const len = plan.fields[0]!.length;
     const small = plan.signatureBits <= 31;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < plan.members; i++) {
       const fs = plan.fields[i]!;
       let sig = 0;
       for (let k = 0; k < len; k++) {
@@ -78,9 +106,30 @@ export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array
         else wide[i * len + k] = x;
       }
       keys[i] = sig;
-      order[i] = i;
     }
-    // insertion sort of member indices by signature (n is small); equal members are identical
+  };
+
+  /** Gives member position i the local data of old member perm[i] (values read by readMembers). */
+  const writeMembers = (state: Uint32Array, plan: GroupPlan, perm: Int32Array): void => {
+    const len = plan.fields[0]!.length;
+    for (let i = 0; i < plan.members; i++) {
+      const fs = plan.fields[i]!;
+      const from = perm[i]! * len;
+      for (let k = 0; k < len; k++) {
+        const f = fs[k]!;
+        const w = fieldWord[f]!;
+        state[w] = (state[w]! & ~(fieldMask[f]! << fieldShift[f]!)) | (values[from + k]! << fieldShift[f]!);
+      }
+    }
+  };
+
+  /** Sorts the members of `plan` by their local data (equal members are identical). */
+  const sortGroup = (state: Uint32Array, plan: GroupPlan): void => {
+    const n = plan.members;
+    const len = plan.fields[0]!.length;
+    const small = plan.signatureBits <= 31;
+    readMembers(state, plan);
+    for (let i = 0; i < n; i++) order[i] = i;
     let identity = true;
     for (let i = 1; i < n; i++) {
       const x = order[i]!;
@@ -92,20 +141,29 @@ export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array
       }
       order[j + 1] = x;
     }
-    if (identity) return;
-    // the member at position i takes the local data of old member order[i]
-    for (let i = 0; i < n; i++) {
-      const fs = plan.fields[i]!;
-      const from = order[i]! * len;
-      for (let k = 0; k < len; k++) {
-        const f = fs[k]!;
-        const w = fieldWord[f]!;
-        state[w] = (state[w]! & ~(fieldMask[f]! << fieldShift[f]!)) | (values[from + k]! << fieldShift[f]!);
-      }
-    }
+    if (!identity) writeMembers(state, plan, order);
   };
 
+  if (choices.length === 1) return (state) => sortGroup(state, sorted);
   return (state) => {
-    for (const plan of plans) canonicalizeGroup(state, plan);
+    original.set(state);
+    let first = true;
+    for (const choice of choices) {
+      candidate.set(original);
+      enumerated.forEach((plan, g) => {
+        readMembers(candidate, plan);
+        writeMembers(candidate, plan, choice[g]!);
+      });
+      sortGroup(candidate, sorted);
+      let smaller = first;
+      for (let w = 0; !first && w < W; w++) {
+        if (candidate[w] !== state[w]) {
+          smaller = candidate[w]! < state[w]!;
+          break;
+        }
+      }
+      if (smaller) state.set(candidate);
+      first = false;
+    }
   };
 }

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AnyStateMachine, assign, createMachine, setup, transition } from 'xstate';
-import { compileMachine, interpretMachine, type MachineSystem } from '../../checker/xstate/index.ts';
+import { compileMachine, interpretMachine, type MachineSystem, type StateView } from '../../checker/xstate/index.ts';
 import { readMachineSteps } from '../../checker/xstate/machineSteps.ts';
 import { createKvmMachine } from '../../models/kvm.ts';
 import { WAIT_REQUEST_RULES } from '../../models/kvm_request_needs_ipi.ts';
@@ -79,8 +79,8 @@ const WALK_RUNS = Number(process.env.KVMCHECK_WALKS ?? 0);
  * same (action, successor) sequence and agree on isFinal, and every emitted successor is what
  * `transition()` computes.
  */
-function checkWalks(machine: AnyStateMachine, numRuns: number): void {
-  const compiled = compileMachine(machine);
+function checkWalks(machine: AnyStateMachine, numRuns: number, wrap: (s: MachineSystem) => MachineSystem = (s) => s): void {
+  const compiled = wrap(compileMachine(machine));
   const interpreted = interpretMachine(machine);
   const eventTypes = eventTypesOf(machine, compiled);
   const init = new Uint32Array(compiled.stateWords);
@@ -113,7 +113,7 @@ function checkWalks(machine: AnyStateMachine, numRuns: number): void {
 
 describe('compiled vs XState: random walks over the KVM machine', () => {
   const configs = [
-    { vcpus: 1, requesters: 1, runs: 3 },
+    { vcpus: 1, requesters: 1, runs: 2 },
     { vcpus: 2, requesters: 2, runs: 1 },
     { vcpus: 3, requesters: 2, runs: 1 },
   ];
@@ -128,6 +128,65 @@ describe('compiled vs XState: random walks over the KVM machine', () => {
       });
     }
   }
+});
+
+/**
+ * View predicates (what properties see): the compiled path tabulates them by the fields they read
+ * (compile.ts `predicate`); they must give what the predicate gives on the decoded state.
+ */
+describe('compiled vs XState: view predicates', () => {
+  type K = { mode: number[]; requests: number[]; model_ipi: number[][]; model_retired: boolean[][] };
+  const predicates: [string, (s: StateView) => boolean][] = [
+    ['guest with a request', ({ value, context }) => value['vcpu0'] === 'guest' && (context as K).requests[0] !== 0],
+    ['branching reads', ({ value, context }) => ((context as K).mode[1] === 1 ? (context as K).model_ipi[0]![1]! >= 4 : value['requester0'] === 'done' || (context as K).model_retired[0]![0]!)],
+    ['counts states', ({ value }) => Object.values(value).filter((x) => x === 'OUTSIDE_GUEST_MODE').length === 2],
+    ['reads everything', ({ value, context }) => JSON.stringify([value, context]).length % 3 === 0],
+    ['some IPI waited for', ({ context }) => (context as K).model_ipi.some((row) => row.includes(6))],
+    [
+      'no missed wait',
+      ({ value, context }) =>
+        [0, 1].every((v) => !((value[`vcpu${v}`] === 'guest' || value[`vcpu${v}`] === 'spte_read') && (context as K).model_retired[0]![v] && value['requester0'] === 'done')),
+    ],
+  ];
+
+  it('KVM rfc-1-6, 2 vCPUs x 1 requester: compiled predicates agree with the predicates on every reachable state', () => {
+    const machine = createKvmMachine({ vcpus: 2, requesters: 1, waitRequestMask: WAIT_REQUEST_RULES['rfc-1-6'] });
+    const compiled = compileMachine(machine);
+    const bound = predicates.map(([name, fn]) => [name, fn, compiled.predicate(fn)] as const);
+    const seen = new Map<string, Set<boolean>>();
+    const wrong: string[] = [];
+    for (const s of reachable(compiled).list) {
+      compiled.load(s);
+      const view: StateView = { value: compiled.layout.value(s), context: compiled.layout.readContext(s) };
+      for (const [name, fn, p] of bound) {
+        const expected = fn(view);
+        if (p() !== expected) wrong.push(`${name} at ${JSON.stringify(view)}`);
+        if (!seen.has(name)) seen.set(name, new Set());
+        seen.get(name)!.add(expected);
+      }
+    }
+    expect(wrong.slice(0, 5)).toEqual([]);
+    // none is constant on the reachable states (so the comparison means something)
+    for (const [name] of predicates) expect(seen.get(name), name).toEqual(new Set([true, false]));
+  });
+
+  it('KVM kernel, 1 vCPU x 1 requester: the interpreted system binds predicates to the loaded state too', () => {
+    const machine = createKvmMachine({ vcpus: 1, requesters: 1, waitRequestMask: WAIT_REQUEST_RULES.kernel });
+    const compiled = compileMachine(machine);
+    const interpreted = interpretMachine(machine);
+    const fn = ({ value, context }: StateView): boolean =>
+      (context as K).mode[0] === 1 ? (context as K).model_ipi[0]![0]! >= 4 : value['requester0'] === 'done' || (context as K).model_retired[0]![0]!;
+    const pc = compiled.predicate(fn);
+    const pi = interpreted.predicate(fn);
+    const seen = new Set<boolean>();
+    for (const s of reachable(compiled).list) {
+      compiled.load(s);
+      interpreted.load(s);
+      expect(pc()).toBe(pi());
+      seen.add(pi());
+    }
+    expect(seen).toEqual(new Set([true, false]));
+  });
 });
 
 type Ctx = { n: number; flags: boolean[]; cnt: number[] };
@@ -210,6 +269,66 @@ function featureMachine() {
   });
 }
 
+/** Two threads that end (final) or get stuck (not final). */
+function finalsMachine(): AnyStateMachine {
+  return createMachine({
+    type: 'parallel',
+    context: { n: 0 },
+    meta: { kvmcheck: { vars: { n: { type: 'int', max: 2 } } } },
+    states: {
+      s: { initial: 'go', states: { go: { on: { 's.end': { target: 'end', actions: assign({ n: ({ context }) => context.n + 1 }) } } }, end: { type: 'final' } } },
+      t: { initial: 'go', states: { go: { on: { 't.end': { target: 'end', actions: assign({ n: ({ context }) => context.n + 1 }) }, 't.stuck': { target: 'stuck' } } }, stuck: {}, end: { type: 'final' } } },
+    },
+  } as never);
+}
+
+/** A system that flips one bit of the successor of `action` in states where `when` holds. */
+function corrupted(sys: MachineSystem, action: string, when: (s: Uint32Array) => boolean): MachineSystem {
+  let current: Uint32Array = new Uint32Array(sys.stateWords);
+  return {
+    ...sys,
+    load(state) {
+      current = state;
+      sys.load(state);
+    },
+    successors(emit) {
+      sys.successors((a, next) => {
+        if (sys.actions[a]!.name === action && when(current)) {
+          const bad = next.slice();
+          bad[bad.length - 1]! ^= 1 << 30;
+          emit(a, bad);
+        } else emit(a, next);
+      });
+    },
+    isFinal: () => sys.isFinal(),
+  };
+}
+
+describe('compiled vs XState: the comparisons detect a wrong successor', () => {
+  it('random walks over KVM 1x1 catch a corrupted kvm_mmu_reload', () => {
+    const m = createKvmMachine({ vcpus: 1, requesters: 1, waitRequestMask: WAIT_REQUEST_RULES.kernel });
+    let err: unknown;
+    try {
+      checkWalks(m, 3, (sys) => corrupted(sys, 'kvm_mmu_reload', () => true));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(Error);
+    const messages = `${(err as Error).message} ${((err as Error).cause as Error | undefined)?.message}`;
+    expect(messages).toMatch(/successors after \[/);
+  });
+
+  it('firstDifference catches a successor corrupted in one reachable state only', () => {
+    const compiled = compileMachine(finalsMachine());
+    const { list } = reachable(compiled);
+    const target = list.filter((s) => successorList(compiled, s).length > 0).at(-1)!;
+    const [a] = successorList(compiled, target).at(-1)!;
+    const at = (s: Uint32Array) => key(s) === key(target);
+    expect(firstDifference(corrupted(compiled, 'no such action', at), interpretMachine(finalsMachine()))).toBeNull();
+    expect(firstDifference(corrupted(compiled, compiled.actions[a]!.name, at), interpretMachine(finalsMachine()))).toContain(`at state ${key(target)}: successors differ`);
+  });
+});
+
 describe('compiled vs XState: tiny hand-built machines, every reachable state, every event', () => {
   it('guarded alternatives, targetless transitions, named guards with params, several assigns, final states', () => {
     const r = checkExhaustively(featureMachine);
@@ -235,15 +354,7 @@ describe('compiled vs XState: tiny hand-built machines, every reachable state, e
   });
 
   it('final states: isFinal only when every thread is in a final state; no successors there', () => {
-    const m = createMachine({
-      type: 'parallel',
-      context: { n: 0 },
-      meta: { kvmcheck: { vars: { n: { type: 'int', max: 2 } } } },
-      states: {
-        s: { initial: 'go', states: { go: { on: { 's.end': { target: 'end', actions: assign({ n: ({ context }) => context.n + 1 }) } } }, end: { type: 'final' } } },
-        t: { initial: 'go', states: { go: { on: { 't.end': { target: 'end', actions: assign({ n: ({ context }) => context.n + 1 }) }, 't.stuck': { target: 'stuck' } } }, stuck: {}, end: { type: 'final' } } },
-      },
-    } as never);
+    const m = finalsMachine();
     const r = checkExhaustively(() => m);
     expect(r.finals).toBe(1);
     const compiled = compileMachine(m);
@@ -264,8 +375,8 @@ describe('compiled vs XState: tiny hand-built machines, every reachable state, e
       context: { n: 0 },
       meta: { kvmcheck: { vars: { n: { type: 'int', max: 3 } } } },
       states: {
-        a: { initial: 'x', states: { x: { on: { 'a.go': { target: 'y', actions: assign({ n: 1 }) } } }, y: { on: { 'a.late': { target: 'x', guard: ({ context }) => context.n === 2 } } } } },
-        b: { initial: 'w', states: { w: { on: { 'b.go': { target: 'v', guard: ({ context }) => context.n === 1, actions: assign({ n: 2 }) } } }, v: { type: 'final' } } },
+        a: { initial: 'x', states: { x: { on: { 'a.go': { target: 'y', actions: assign({ n: 1 }) } } }, y: { on: { 'a.late': { target: 'x', guard: ({ context }: { context: { n: number } }) => context.n === 2 } } } } },
+        b: { initial: 'w', states: { w: { on: { 'b.go': { target: 'v', guard: ({ context }: { context: { n: number } }) => context.n === 1, actions: assign({ n: 2 }) } } }, v: { type: 'final' } } },
         c: { initial: 'done', states: { done: { type: 'final' } } },
       },
     } as never);

@@ -57,8 +57,11 @@ const arb = arbValueContext(layout);
 function leaves(ctx: Context): [string, number[], unknown][] {
   const out: [string, number[], unknown][] = [];
   const walk = (name: string, x: unknown, path: number[]): void => {
-    if (Array.isArray(x)) x.forEach((y, i) => walk(name, y, [...path, i]));
-    else out.push([name, path, x]);
+    if (!Array.isArray(x)) out.push([name, path, x]);
+    else
+      x.forEach((y, i) => {
+        walk(name, y, [...path, i]);
+      });
   };
   for (const [name, x] of Object.entries(ctx)) walk(name, x, []);
   return out;
@@ -177,7 +180,12 @@ describe('StateLayout: pack / unpack round trip', () => {
           return;
         }
         let e = which - nThreads;
-        const v = layout.vars.find((x) => (e < x.count ? true : ((e -= x.count), false)))!;
+        let v = layout.vars[0]!;
+        for (const x of layout.vars) {
+          v = x;
+          if (e < x.count) break;
+          e -= x.count;
+        }
         const x = v.max === 0 ? 0 : raw % (v.max + 1);
         layout.setElement(s, v, e, x);
         expect(layout.element(s, v, e)).toBe(x);
