@@ -3,11 +3,12 @@
  * 2 bad input (one line on stderr); 3 a bound stopped a run before it finished.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { formatCounterexample } from '../checker/report/text.ts';
 import { formatTable } from '../checker/report/table.ts';
 import { SPECS, type Spec, type Variant } from '../specs/index.ts';
 import { asExpected, type PropertySelection, type RunResult, runVariant } from './runSpec.ts';
 import { progressLine } from './progress.ts';
+import { counterexampleText, ReportInputError, StateGraphCollector, writeReport } from './report.ts';
+import type { Minimize } from './reportMinimize.ts';
 
 class UsageError extends Error {}
 
@@ -33,6 +34,11 @@ function propertySelection(raw: string): PropertySelection {
   return raw;
 }
 
+function minimizeOption(raw: string): Minimize {
+  if (raw !== 'switches') throw new InvalidArgumentError(`--minimize supports only 'switches', got '${raw}'`);
+  return raw;
+}
+
 function selectRuns(names: readonly string[], variant: string | undefined): { spec: Spec; variant: Variant }[] {
   const specs = names.length === 0 ? SPECS : names.map((n) => SPECS.find((s) => s.name === n) ?? fail(`unknown spec '${n}' (known: ${SPECS.map((s) => s.name).join(', ')})`));
   return specs.flatMap((spec) => {
@@ -46,6 +52,8 @@ function selectRuns(names: readonly string[], variant: string | undefined): { sp
 function fail(message: string): never {
   throw new UsageError(message);
 }
+
+const SUMMARY_HEADER = ['spec', 'variant', 'vcpus x req', 'expected', 'verdict', 'states', 'transitions', 'depth', 'seconds'];
 
 function summaryRow(run: RunResult): string[] {
   return [
@@ -62,15 +70,11 @@ function summaryRow(run: RunResult): string[] {
 }
 
 function printHuman(runs: readonly RunResult[]): void {
-  const header = ['spec', 'variant', 'vcpus x req', 'expected', 'verdict', 'states', 'transitions', 'depth', 'seconds'];
-  console.log(formatTable(header, runs.map(summaryRow)));
+  console.log(formatTable(SUMMARY_HEADER, runs.map(summaryRow)));
   for (const run of runs) {
     for (const w of run.warnings) console.log(`warning: ${run.spec}/${run.variant}: ${w}`);
     if (run.verdict === 'incomplete') console.log(`\n${run.spec}/${run.variant}: stopped by ${run.stoppedBy} after ${run.states} states, depth ${run.depth}: no verdict`);
-    if (run.counterexample) {
-      console.log(`\n${run.spec}/${run.variant}: ${run.property} violated — counterexample, ${run.counterexample.steps.length} steps:`);
-      console.log(formatCounterexample(run.counterexample));
-    }
+    if (run.counterexample) console.log(`\n${counterexampleText(run)}`);
   }
 }
 
@@ -91,10 +95,15 @@ interface CheckFlags {
   properties: PropertySelection;
   interpreted?: boolean;
   json?: boolean;
+  out?: string;
+  graph?: boolean;
+  minimize?: Minimize;
 }
 
 function check(specNames: string[], flags: CheckFlags): number {
+  if (flags.graph && flags.out === undefined) fail('--graph needs --out DIR');
   const runs = selectRuns(specNames, flags.variant);
+  const graphs = flags.graph ? new StateGraphCollector(flags.symmetry) : null;
   const live = !flags.json && process.stderr.isTTY === true;
   const results = runs.map(({ spec, variant }) => {
     const config = { vcpus: flags.vcpus ?? spec.defaults.vcpus, requesters: flags.requesters ?? spec.defaults.requesters };
@@ -105,12 +114,15 @@ function check(specNames: string[], flags: CheckFlags): number {
       symmetry: flags.symmetry,
       properties: flags.properties,
       interpreted: flags.interpreted,
+      minimize: flags.minimize,
+      onExplored: graphs?.collect,
       onProgress: live ? (p) => process.stderr.write(`\r${progressLine(`${spec.name}/${variant.name}`, p)}`) : undefined,
     });
     if (live) process.stderr.write('\r\x1b[K');
     return result;
   });
-  if (flags.json) console.log(JSON.stringify(results, null, 2));
+  const files = flags.out === undefined ? null : writeReport(flags.out, results, { header: SUMMARY_HEADER, row: summaryRow }, graphs?.graphs ?? null);
+  if (flags.json) console.log(JSON.stringify(files ? results.map((r, i) => ({ ...r, files: files[i] })) : results, null, 2));
   else printHuman(results);
   return exitStatus(results);
 }
@@ -166,6 +178,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--properties <which>', 'all, safety or liveness (liveness checks run without symmetry reduction)', propertySelection, 'all')
     .option('--interpreted', "step the machine with XState's own transition() (slow reference path)")
     .option('--json', 'print one JSON array, an object per run')
+    .option('--out <dir>', 'write each counterexample as .txt, .itf.json, .dot, .svg and .html, and index.html, into DIR')
+    .option('--graph', 'with --out: also the whole reachable state graph of each run as .graph.dot and .graph.json (small configurations)')
+    .option('--minimize <what>', "'switches': of the shortest counterexamples, one with the fewest thread switches", minimizeOption)
     .action((specs: string[], opts: CheckFlags) => setExit(check(specs, opts)));
   return program;
 }
@@ -180,7 +195,7 @@ export function main(argv: readonly string[]): number {
     return code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof ReportInputError) {
       process.stderr.write(`kvmcheck: ${e.message}\n`);
       return 2;
     }

@@ -2,10 +2,11 @@
  * Runs one spec variant at one configuration: build the machine, compile it (or interpret it with
  * XState for reference), bind the properties, explore, and shape the result for reports.
  */
-import { type ExploreResult, explore, type Progress } from '../checker/engine/index.ts';
+import { type ExploreResult, explore, type Progress, type Property, type Trace } from '../checker/engine/index.ts';
 import { type Counterexample, toCounterexample } from '../checker/report/counterexample.ts';
-import { bindProperties, compileMachine, interpretMachine, isLiveness, symmetryCanonicalizer } from '../checker/xstate/index.ts';
+import { bindProperties, compileMachine, interpretMachine, isLiveness, type MachineSystem, symmetryCanonicalizer } from '../checker/xstate/index.ts';
 import type { Spec, SpecConfig, Variant } from '../specs/index.ts';
+import { type Minimize, minimizeResult } from './reportMinimize.ts';
 
 export type Verdict = 'holds' | 'violated' | 'incomplete';
 
@@ -23,6 +24,17 @@ export interface RunOptions {
   /** Use XState's own transition() instead of the compiled path (slow; for reference). */
   readonly interpreted?: boolean;
   readonly onProgress?: (p: Progress) => void;
+  /** 'switches': of the shortest safety counterexamples, one with the fewest thread switches. */
+  readonly minimize?: Minimize;
+  /** Called after the search with the system, its bound properties and the counterexample (reports). */
+  readonly onExplored?: (explored: Explored) => void;
+}
+
+/** What a run explored, for reports that need the live system (cli/report.ts). */
+export interface Explored {
+  readonly system: MachineSystem;
+  readonly properties: readonly Property[];
+  readonly trace: Trace | null;
 }
 
 /** One run, as `kvmcheck check --json` prints it (the documented contract, extended). */
@@ -62,13 +74,16 @@ export function runVariant(spec: Spec, variant: Variant, config: SpecConfig, opt
   // symmetry reduction is sound here for safety only; with liveness properties it stays off
   const liveness = properties.some(isLiveness);
   const canonicalize = (options.symmetry ?? true) && !liveness ? symmetryCanonicalizer(system.layout) : null;
-  const result = explore(system, bindProperties(system, properties), {
+  const bound = bindProperties(system, properties);
+  const explored = explore(system, bound, {
     maxStates: options.maxStates,
     maxSeconds: options.maxSeconds,
     maxMemoryBytes: options.maxMemoryBytes,
     ...(canonicalize ? { canonicalize } : {}),
     onProgress: options.onProgress,
   });
+  const result = minimizeResult(system, bound, explored, options.minimize);
+  options.onExplored?.({ system, properties: bound, trace: result.trace });
   return {
     spec: spec.name,
     variant: variant.name,

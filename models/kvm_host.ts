@@ -18,7 +18,27 @@ export type VcpuMode = 0 | 1 | 2 | 3;
  */
 export const KVM_REQ_TLB_FLUSH = 1 << 0;
 export const KVM_REQ_EVENT = 1 << 1;
-export const REQUEST_NAMES: Readonly<Record<number, string>> = { [KVM_REQ_TLB_FLUSH]: 'KVM_REQ_TLB_FLUSH', [KVM_REQ_EVENT]: 'KVM_REQ_EVENT' };
+/**
+ * Arch requests of proposals that never landed: KVM_REQ_PID_TABLE_UPDATE (IPIv v5 8/8, x86,
+ * KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP: reload the VMCS PID-pointer table field) and
+ * KVM_REQ_UPDATE_VCPUS (Radim's sketch of Graf's "vcpu move" request: reload vcpu->vcpus).
+ */
+export const KVM_REQ_PID_TABLE_UPDATE = 1 << 2;
+export const KVM_REQ_UPDATE_VCPUS = 1 << 3;
+/**
+ * KVM_REQ_USERSPACE_KICK (seeds/003, "KVM: API to block and resume all running vcpus", x86,
+ * KVM_ARCH_REQ_FLAGS(32, KVM_REQUEST_WAIT)): made by KVM_KICK_ALL_RUNNING_VCPUS; vcpu_enter_guest()
+ * only tests it (-EINTR out of KVM_RUN); KVM_RESUME_ALL_KICKED_VCPUS clears it.
+ */
+export const KVM_REQ_USERSPACE_KICK = 1 << 4;
+/** Every request bit the models know, in bit order (vCPU handlers are checked in this order). */
+export const REQUEST_NAMES: Readonly<Record<number, string>> = {
+  [KVM_REQ_TLB_FLUSH]: 'KVM_REQ_TLB_FLUSH',
+  [KVM_REQ_EVENT]: 'KVM_REQ_EVENT',
+  [KVM_REQ_PID_TABLE_UPDATE]: 'KVM_REQ_PID_TABLE_UPDATE',
+  [KVM_REQ_UPDATE_VCPUS]: 'KVM_REQ_UPDATE_VCPUS',
+  [KVM_REQ_USERSPACE_KICK]: 'KVM_REQ_USERSPACE_KICK',
+};
 
 /**
  * model_ipi[r][v]: where requester r stands with vCPU v (model-invented bookkeeping for the

@@ -38,3 +38,9 @@ export const WAIT_REQUEST_RULES = {
 
 /** `kvm_vcpu_kick()`: IPI only if its cmpxchg won (old mode IN_GUEST_MODE); never waits. */
 export const KVM_VCPU_KICK_MASK: RequestMask = { ipi: modeSet(IN_GUEST_MODE), wait: 0 };
+
+/**
+ * `kvm_request_needs_ipi()` for a request without KVM_REQUEST_WAIT: IPI only if the old mode was
+ * IN_GUEST_MODE (an EXITING_GUEST_MODE vCPU already has someone's IPI on its way); nobody waits.
+ */
+export const NO_WAIT_REQUEST_MASK: RequestMask = { ipi: modeSet(IN_GUEST_MODE), wait: 0 };

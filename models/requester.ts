@@ -27,9 +27,10 @@ import {
   IPI_SENT_WAIT,
   KVM_REQ_EVENT,
   KVM_REQ_TLB_FLUSH,
+  REQUEST_NAMES,
 } from './kvm_host.ts';
 import { includesMode, type RequestMask } from './kvm_request_needs_ipi.ts';
-import { type Guard, type RegionConfig, to, type Update } from './transition.ts';
+import { type Guard, type RegionConfig, type StateConfig, to, type TransitionConfig, type Update } from './transition.ts';
 
 export interface RequesterOptions {
   readonly vcpus: number;
@@ -71,23 +72,117 @@ const makeRequest = (r: number, v: number, bit: number): Update => ({ context })
   model_ipi: setAt2(context.model_ipi, r, v, IPI_REQUEST_SET),
 });
 
-export function requesterRegion(r: number, options: RequesterOptions): RegionConfig {
-  const ev = (name: string): string => `requester${r}.${name}`;
-  const vcpus = Array.from({ length: options.vcpus }, (_, v) => v);
+/** kvm_make_all_cpus_request(kvm, req) / kvm_vcpu_kick(): which request, with which IPI rule. */
+export interface RequestOptions {
+  readonly vcpus: number;
+  /** The request bit set in vcpu->requests. */
+  readonly request: number;
+  /** kvm_request_needs_ipi() (or kvm_vcpu_kick()'s rule) as a kick/wait mask. */
+  readonly mask: RequestMask;
+  /**
+   * Whether vCPU v is online (kvm_for_each_vcpu() and kvm_get_vcpu() only see vCPUs below
+   * online_vcpus). When given, kvm_make_all_cpus_request() skips a vCPU it finds offline and a
+   * kick only targets online vCPUs; by default every vCPU is online.
+   */
+  readonly online?: (context: KvmContext, v: number) => boolean;
+}
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, v) => v);
+
+/** smp_call_function_many(..., wait) has returned: no IPI that requester r waits for is still unacknowledged. */
+export const ipisAcked =
+  (r: number) =>
+  ({ context }: { context: Pick<KvmContext, 'model_ipi'> }): boolean =>
+    !context.model_ipi[r]!.includes(IPI_SENT_WAIT);
+
+/**
+ * The steps of kvm_make_all_cpus_request() by `thread` (row r of model_ipi), all taken in one
+ * state: for each vCPU, set the request bit, then cmpxchg and decide its IPI; then
+ * kvm_kick_many_cpus() sends the IPIs and goes to `target`.
+ */
+export function kvmMakeAllCpusRequest(thread: string, r: number, req: RequestOptions, target: string): Record<string, TransitionConfig> {
+  const ev = (name: string): string => `${thread}.${name}`;
   const idle: Guard = ({ context }) => current(context, r) < 0;
+  const unvisited = (context: KvmContext, v: number): boolean => current(context, r) < 0 && context.model_ipi[r]![v] === IPI_IDLE;
   const decided = (x: number): boolean => x !== IPI_IDLE && x !== IPI_REQUEST_SET;
-  const waitingForAck: Guard = ({ context }) => context.model_ipi[r]!.includes(IPI_SENT_WAIT);
+  const { online } = req;
+  return {
+    ...Object.fromEntries(
+      range(req.vcpus).map((v) => [
+        ev(`kvm_make_request(${REQUEST_NAMES[req.request]}):vcpu${v}`),
+        to(undefined, { guard: ({ context }) => unvisited(context, v) && (online?.(context, v) ?? true), update: makeRequest(r, v, req.request) }),
+      ]),
+    ),
+    ...(online
+      ? Object.fromEntries(
+          range(req.vcpus).map((v) => [
+            // kvm_for_each_vcpu() stops below online_vcpus: a vCPU still being created is not visited
+            ev(`kvm_for_each_vcpu(offline):vcpu${v}`),
+            to(undefined, {
+              guard: ({ context }) => unvisited(context, v) && !online(context, v),
+              update: ({ context }) => ({ model_ipi: setAt2(context.model_ipi, r, v, IPI_NONE) }),
+            }),
+          ]),
+        )
+      : {}),
+    [ev('kvm_vcpu_exiting_guest_mode')]: to(undefined, {
+      guard: (a) => !idle(a),
+      update: exitingGuestMode(r, req.mask),
+    }),
+    // kvm_kick_many_cpus(cpus, wait): one batched smp_call_function_many()
+    [ev('kvm_kick_many_cpus')]: to(target, {
+      guard: ({ context }) => context.model_ipi[r]!.every(decided),
+      update: sendIpis(r),
+    }),
+  };
+}
+
+/**
+ * kvm_make_request(req, vcpu) of any one vCPU, then kvm_vcpu_kick() by `thread` (row r of
+ * model_ipi): the steps that choose the vCPU (for the thread's first state) and the states they
+ * lead to, ending in `done`.
+ */
+export function kvmVcpuKick(thread: string, r: number, kick: RequestOptions, done: string): { readonly choose: Record<string, TransitionConfig>; readonly states: Record<string, StateConfig> } {
+  const ev = (name: string): string => `${thread}.${name}`;
+  const { online } = kick;
+  return {
+    choose: Object.fromEntries(
+      range(kick.vcpus).map((v) => [
+        ev(`kvm_make_request(${REQUEST_NAMES[kick.request]}):vcpu${v}`),
+        to('kvm_vcpu_kick', { ...(online ? { guard: ({ context }: { context: KvmContext }) => online(context, v) } : {}), update: makeRequest(r, v, kick.request) }),
+      ]),
+    ),
+    states: {
+      kvm_vcpu_kick: {
+        on: {
+          [ev('kvm_vcpu_exiting_guest_mode')]: [
+            to('smp_send_reschedule', {
+              guard: ({ context }) => includesMode(kick.mask.ipi, context.mode[current(context, r)]!),
+              update: exitingGuestMode(r, kick.mask),
+            }),
+            to(done, { update: exitingGuestMode(r, kick.mask) }),
+          ],
+        },
+      },
+      smp_send_reschedule: { on: { [ev('smp_send_reschedule')]: to(done, { update: sendIpis(r) }) } },
+    },
+  };
+}
+
+export function requesterRegion(r: number, options: RequesterOptions): RegionConfig {
+  const thread = `requester${r}`;
+  const vcpus = range(options.vcpus);
+  const kick = kvmVcpuKick(thread, r, { vcpus: options.vcpus, request: KVM_REQ_EVENT, mask: options.kickMask }, 'done');
+  const flush: RequestOptions = { vcpus: options.vcpus, request: KVM_REQ_TLB_FLUSH, mask: options.waitRequestMask };
 
   return {
     initial: 'start',
     states: {
       start: {
         on: {
-          ...Object.fromEntries(
-            vcpus.map((v) => [ev(`kvm_make_request(KVM_REQ_EVENT):vcpu${v}`), to('kvm_vcpu_kick', { update: makeRequest(r, v, KVM_REQ_EVENT) })]),
-          ),
+          ...kick.choose,
           // rcu_assign_pointer(root, new): the resource every vCPU holds now is retired by r
-          [ev('model_replace_resource')]: to('kvm_make_all_cpus_request', {
+          [`${thread}.model_replace_resource`]: to('kvm_make_all_cpus_request', {
             update: ({ context }) => ({
               model_retired: vcpus.reduce(
                 (m, v) => (m.some((row) => row[v]) ? m : mapColumn(m, v, (x, rr) => (rr === r ? true : x))),
@@ -97,39 +192,10 @@ export function requesterRegion(r: number, options: RequesterOptions): RegionCon
           }),
         },
       },
-      kvm_vcpu_kick: {
-        on: {
-          [ev('kvm_vcpu_exiting_guest_mode')]: [
-            to('smp_send_reschedule', {
-              guard: ({ context }) => includesMode(options.kickMask.ipi, context.mode[current(context, r)]!),
-              update: exitingGuestMode(r, options.kickMask),
-            }),
-            to('done', { update: exitingGuestMode(r, options.kickMask) }),
-          ],
-        },
-      },
-      smp_send_reschedule: { on: { [ev('smp_send_reschedule')]: to('done', { update: sendIpis(r) }) } },
-      kvm_make_all_cpus_request: {
-        on: {
-          ...Object.fromEntries(
-            vcpus.map((v) => [
-              ev(`kvm_make_request(KVM_REQ_TLB_FLUSH):vcpu${v}`),
-              to(undefined, { guard: (a) => idle(a) && a.context.model_ipi[r]![v] === IPI_IDLE, update: makeRequest(r, v, KVM_REQ_TLB_FLUSH) }),
-            ]),
-          ),
-          [ev('kvm_vcpu_exiting_guest_mode')]: to(undefined, {
-            guard: (a) => !idle(a),
-            update: exitingGuestMode(r, options.waitRequestMask),
-          }),
-          // kvm_kick_many_cpus(cpus, wait): one batched smp_call_function_many()
-          [ev('kvm_kick_many_cpus')]: to('smp_call_function_many', {
-            guard: ({ context }) => context.model_ipi[r]!.every(decided),
-            update: sendIpis(r),
-          }),
-        },
-      },
+      ...kick.states,
+      kvm_make_all_cpus_request: { on: kvmMakeAllCpusRequest(thread, r, flush, 'smp_call_function_many') },
       // waiting (if at all) for the acks of the CPUs it waits for, then free the old resource
-      smp_call_function_many: { on: { [ev('free_pages(old)')]: to('done', { guard: (a) => !waitingForAck(a) }) } },
+      smp_call_function_many: { on: { [`${thread}.free_pages(old)`]: to('done', { guard: ipisAcked(r) }) } },
       done: { type: 'final' },
     },
   };

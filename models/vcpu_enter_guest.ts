@@ -20,13 +20,11 @@ import {
   IPI_NONE,
   IPI_SENT,
   IPI_SENT_WAIT,
-  KVM_REQ_EVENT,
-  KVM_REQ_TLB_FLUSH,
   OUTSIDE_GUEST_MODE,
   READING_SHADOW_PAGE_TABLES,
   REQUEST_NAMES,
 } from './kvm_host.ts';
-import { type Guard, type RegionConfig, to, type TransitionConfig } from './transition.ts';
+import { type Guard, type RegionConfig, type StateConfig, to, type TransitionConfig, type Update } from './transition.ts';
 
 /** Where the final request check sits relative to `mode = IN_GUEST_MODE`. */
 export type FinalCheck =
@@ -35,37 +33,73 @@ export type FinalCheck =
   /** Pre-2008 shape (reference §10.2): requests checked before the mode store; a mutant. */
   | 'before-mode-store';
 
-export interface VcpuOptions {
+/**
+ * Host code a spec runs from handle_exit (IRQs on), e.g. a kvm_for_each_vcpu() walk: `entry` steps
+ * leave handle_exit for the spec's `states`, whose steps end back in handle_exit. Each of those
+ * states takes a pending IPI (ack_kick) like every IRQs-on point, so the spec guards its own steps
+ * there with `!ipiPending`.
+ */
+export interface ExitHandler {
+  readonly entry: Readonly<Record<string, TransitionConfig>>;
+  readonly states: Readonly<Record<string, StateConfig>>;
+}
+
+export interface VcpuOptions<C = KvmContext> {
   readonly finalCheck: FinalCheck;
   /** Request bits the vCPU has a kvm_check_request() handler for (others are never cleared). */
   readonly handledRequests: number;
+  /**
+   * What a handler does besides clearing its request bit, by bit: the variables it writes, over
+   * the machine's context `C` (e.g. reloading a pointer the requester published).
+   */
+  readonly requestHandlers?: Readonly<Record<number, Update<C>>>;
+  /** Whether kvm_mmu_reload() and the lockless walk load the retireable resource, context.model_retired (default true). */
+  readonly mmuResource?: boolean;
+  readonly exitHandler?: ExitHandler;
+  /**
+   * Ways out of KVM_RUN at the top of the loop, by step name (e.g. the kick-all proposal's
+   * kvm_test_request(KVM_REQ_USERSPACE_KICK) -> -EINTR): while a guard holds, the vCPU does not
+   * go on into the guest; the step returns to userspace, `target` (a state the spec adds).
+   */
+  readonly exitToUserspace?: Readonly<Record<string, { readonly guard: Guard<C>; readonly target: string }>>;
 }
 
-export function ipiPending(ctx: KvmContext, v: number): boolean {
+export function ipiPending(ctx: Pick<KvmContext, 'model_ipi'>, v: number): boolean {
   return ctx.model_ipi.some((row) => row[v] === IPI_SENT || row[v] === IPI_SENT_WAIT);
 }
 
-/** The vCPU thread `vcpu<v>` as an XState region. */
-export function vcpuRegion(v: number, options: VcpuOptions): RegionConfig {
-  const ev = (name: string): string => `vcpu${v}.${name}`;
-  const noIpi: Guard = ({ context }) => !ipiPending(context, v);
-  const setMode = (mode: number) => ({ context }: { context: KvmContext }) => ({ mode: setAt(context.mode, v, mode) });
-
-  // ack_kick(): the IPI callback runs once IRQs are on; every pending IPI to this CPU is acked.
-  const ackKick: TransitionConfig = to(undefined, {
+/**
+ * ack_kick(): the IPI callback runs once IRQs are on; every pending IPI to vCPU v's CPU is acked
+ * (also where a spec's vCPU thread is outside KVM_RUN: whatever runs on that CPU takes it).
+ */
+export function ackKickStep(v: number): TransitionConfig {
+  return to(undefined, {
     guard: ({ context }) => ipiPending(context, v),
     update: ({ context }) => ({
       model_ipi: mapColumn(context.model_ipi, v, (x) => (x === IPI_SENT || x === IPI_SENT_WAIT ? IPI_NONE : x)),
     }),
   });
+}
+
+/** The vCPU thread `vcpu<v>` as an XState region. */
+export function vcpuRegion<C = KvmContext>(v: number, options: VcpuOptions<C>): RegionConfig {
+  const ev = (name: string): string => `vcpu${v}.${name}`;
+  const noIpi: Guard = ({ context }) => !ipiPending(context, v);
+  const setMode = (mode: number) => ({ context }: { context: KvmContext }) => ({ mode: setAt(context.mode, v, mode) });
+
+  const ackKick = ackKickStep(v);
 
   // kvm_check_request(): test_bit + clear_bit by the vCPU thread, one step per handled request.
   const checkRequests: Record<string, TransitionConfig> = {};
-  for (const bit of [KVM_REQ_TLB_FLUSH, KVM_REQ_EVENT]) {
+  for (const bit of Object.keys(REQUEST_NAMES).map(Number)) {
     if ((options.handledRequests & bit) === 0) continue;
+    const handler = options.requestHandlers?.[bit];
     checkRequests[ev(`kvm_check_request(${REQUEST_NAMES[bit]})`)] = to(undefined, {
       guard: ({ context }) => (context.requests[v]! & bit) !== 0 && !ipiPending(context, v),
-      update: ({ context }) => ({ requests: setAt(context.requests, v, context.requests[v]! & ~bit) }),
+      update: ({ context }) => ({
+        ...handler?.({ context: context as unknown as C }),
+        requests: setAt(context.requests, v, context.requests[v]! & ~bit),
+      }),
     });
   }
   const noHandledRequest: Guard = ({ context }) => (context.requests[v]! & options.handledRequests) === 0;
@@ -77,6 +111,11 @@ export function vcpuRegion(v: number, options: VcpuOptions): RegionConfig {
   const modeIsExiting: Guard = ({ context }) => context.mode[v] === EXITING_GUEST_MODE;
   const requestPending: Guard = ({ context }) => context.requests[v] !== 0;
   const kernelOrder = options.finalCheck === 'kernel';
+  // the vCPU now uses the current resource: nothing it held before is retired any more
+  const loadResource = options.mmuResource === false ? {} : { update: ({ context }: { context: KvmContext }) => ({ model_retired: mapColumn(context.model_retired, v, () => false) }) };
+  const exitHandler = options.exitHandler ?? { entry: {}, states: {} };
+  const exits = Object.entries(options.exitToUserspace ?? {}).map(([name, { guard, target }]) => ({ name, target, guard: guard as unknown as Guard }));
+  const leaving: Guard = (a) => exits.some((e) => e.guard(a));
 
   return {
     initial: 'OUTSIDE_GUEST_MODE',
@@ -86,10 +125,8 @@ export function vcpuRegion(v: number, options: VcpuOptions): RegionConfig {
           [ev('ack_kick')]: ackKick,
           ...checkRequests,
           // kvm_mmu_reload(): load the resource the guest will use (clears what it held before).
-          [ev('kvm_mmu_reload')]: to('mmu_loaded', {
-            guard: (a) => noIpi(a) && noHandledRequest(a),
-            update: ({ context }) => ({ model_retired: mapColumn(context.model_retired, v, () => false) }),
-          }),
+          [ev('kvm_mmu_reload')]: to('mmu_loaded', { guard: (a) => noIpi(a) && noHandledRequest(a) && !leaving(a), ...loadResource }),
+          ...Object.fromEntries(exits.map((e) => [ev(e.name), to(e.target, { guard: (a) => noIpi(a) && e.guard(a) })])),
         },
       },
       mmu_loaded: {
@@ -135,14 +172,14 @@ export function vcpuRegion(v: number, options: VcpuOptions): RegionConfig {
           }),
           // back to the top of the vcpu_run() loop
           [ev('vcpu_run')]: to('OUTSIDE_GUEST_MODE', { guard: noIpi }),
+          ...exitHandler.entry,
         },
       },
+      ...Object.fromEntries(Object.entries(exitHandler.states).map(([name, state]) => [name, { on: { [ev('ack_kick')]: ackKick, ...state.on } }])),
       READING_SHADOW_PAGE_TABLES: {
         // the walk dereferences the current root (the resource); it must not be freed under it
         on: {
-          [ev('walk_shadow_page_lockless(read_spte)')]: to('spte_read', {
-            update: ({ context }) => ({ model_retired: mapColumn(context.model_retired, v, () => false) }),
-          }),
+          [ev('walk_shadow_page_lockless(read_spte)')]: to('spte_read', loadResource),
         },
       },
       // walk_shadow_page_lockless_end(): smp_store_release(&vcpu->mode, OUTSIDE_GUEST_MODE); local_irq_enable()

@@ -1,7 +1,11 @@
 import { guestMode } from './guest-mode.ts';
+import { hvVpindex } from './hv-vpindex.ts';
+import { kickAll } from './kick-all.ts';
+import { pidTable } from './pid-table.ts';
 import type { Spec } from './Spec.ts';
+import { vcpusArray } from './vcpus-array.ts';
 
 export type { Expected, Spec, SpecConfig, SpecInstance, Variant } from './Spec.ts';
 
 /** Every spec, in the order `kvmcheck check` runs them. */
-export const SPECS: readonly Spec[] = [guestMode];
+export const SPECS: readonly Spec[] = [guestMode, hvVpindex, kickAll, pidTable, vcpusArray];

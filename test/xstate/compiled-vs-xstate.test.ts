@@ -386,7 +386,7 @@ describe('compiled vs XState: tiny hand-built machines, every reachable state, e
 });
 
 /**
- * BUG (checker/xstate/compile.ts vs interpret.ts): a transition that is taken but changes nothing
+ * Regression (checker/xstate/compile.ts vs interpret.ts): a transition that is taken but changes nothing
  * — targetless or targeting its own source, without actions — is a self-loop in the compiled path
  * and no step at all in the interpreted path (XState's `transition()` returns the very same
  * snapshot, which interpret.ts reads as "not enabled"; `snapshot.can()` agrees for the targetless
@@ -400,7 +400,7 @@ describe('compiled vs XState: known disagreements', () => {
     ['targetless, no actions', { 't.spin': {} }],
     ['targeting its own source, no actions', { 't.spin': { target: 'a' } }],
     ['guarded targetless, no actions', { 't.spin': { guard: ({ context }: { context: { n: number } }) => context.n === 0 } }],
-  ])('BUG: a transition that changes nothing (%s): compiled and interpreted must agree', (_label, on) => {
+  ])('a transition that changes nothing (%s): compiled and interpreted must agree', (_label, on) => {
     const build = () => createMachine({ type: 'parallel', context: { n: 0 }, meta, states: { t: { initial: 'a', states: { a: { on } } } } } as never);
     let compiled: MachineSystem;
     try {
@@ -413,12 +413,12 @@ describe('compiled vs XState: known disagreements', () => {
   });
 
   /**
-   * BUG (checker/xstate/readTracking.ts, trackedRow): the compiled path's context arrays are
+   * Regression (checker/xstate/readTracking.ts, trackedRow): the compiled path's context arrays are
    * proxies that decode any numeric index, so reading past the end of a row (`xs[2]` of a
    * 2-element row) returns a neighbouring bit field instead of `undefined`, and a guard such as
    * `xs[i + 1] === undefined` or `xs[i + 1] ?? 0` behaves differently from XState.
    */
-  it('BUG: reading past the end of a context array must give undefined, as in XState', () => {
+  it('reading past the end of a context array must give undefined, as in XState', () => {
     const build = () =>
       createMachine({
         type: 'parallel',

@@ -240,7 +240,7 @@ describe('conventions: each violation is a ConventionError naming the place', ()
 });
 
 /**
- * BUG (checker/xstate/machineSteps.ts, readMachineSteps): these machines break the conventions
+ * Regression (checker/xstate/machineSteps.ts, readMachineSteps): these machines break the conventions
  * but are accepted, and the compiled path then disagrees with XState (checked here with the
  * interpreted path, which is XState's own `transition()`):
  * - `on` on the root: XState takes the root's transition when the state's guards all fail; the
@@ -268,8 +268,8 @@ function expectRefusedOrFaithful(build: () => unknown, ...places: string[]): voi
   expect(difference, 'accepted, and the compiled path disagrees with XState').toBeNull();
 }
 
-describe('conventions: gaps (BUG: accepted, and then the compiled path disagrees with XState)', () => {
-  it('BUG: `on` on the root must be refused (or compiled faithfully)', () => {
+describe('conventions: gaps (gaps once accepted, where the compiled path disagreed with XState)', () => {
+  it('`on` on the root must be refused (or compiled faithfully)', () => {
     expectRefusedOrFaithful(
       () =>
         machine(({ root, a }) => {
@@ -280,7 +280,7 @@ describe('conventions: gaps (BUG: accepted, and then the compiled path disagrees
     );
   });
 
-  it('BUG: `always` on the root must be refused (or compiled faithfully)', () => {
+  it('`always` on the root must be refused (or compiled faithfully)', () => {
     expectRefusedOrFaithful(
       () =>
         machine(({ root }) => {
@@ -290,7 +290,7 @@ describe('conventions: gaps (BUG: accepted, and then the compiled path disagrees
     );
   });
 
-  it('BUG: `always` on a region must be refused (or compiled faithfully)', () => {
+  it('`always` on a region must be refused (or compiled faithfully)', () => {
     expectRefusedOrFaithful(
       () =>
         machine(({ t }) => {
@@ -301,7 +301,7 @@ describe('conventions: gaps (BUG: accepted, and then the compiled path disagrees
     );
   });
 
-  it.each([['*'], ['t.*']])('BUG: a wildcard event descriptor %j in another thread must be refused (or compiled faithfully)', (descriptor) => {
+  it.each([['*'], ['t.*']])('a wildcard event descriptor %j in another thread must be refused (or compiled faithfully)', (descriptor) => {
     expectRefusedOrFaithful(
       () =>
         machine(({ x }) => {

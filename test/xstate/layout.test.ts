@@ -268,14 +268,14 @@ describe('StateLayout: out-of-domain values throw a ConventionError naming the v
     expect(err.message).toContain('nope');
   });
 
-  // BUG (checker/xstate/layout.ts, `checked`): a number 0/1 is accepted for a `bool` variable and
+  // Regression (checker/xstate/layout.ts, `checked`): a number 0/1 is accepted for a `bool` variable and
   // unpacks as false/true, so readContext(pack(ctx)) != ctx and a model that assigns 1 to a bool
   // is silently checked with `true` (a guard `context.flag === 1` is true under XState, false in
   // both checker paths). Expected: a ConventionError like every other out-of-domain value.
   it.each([
     ['flag', 1],
     ['bgrid', [[false, false], [1, false], [false, false]]],
-  ] as const)('BUG: a number for bool variable context.%s = %j must throw', (name, x) => {
+  ] as const)('a number for bool variable context.%s = %j must throw', (name, x) => {
     const err = conventionError(() => layout.pack({ a: 'a0', b: 'b0' }, { ...INITIAL, [name]: x }, new Uint32Array(layout.stateWords)));
     expect(err.message).toMatch(new RegExp(`context\\.${name}\\b`));
   });

@@ -219,7 +219,7 @@ describe('symmetryCanonicalizer: several symmetric groups (KVM vCPUs and request
   });
 
   /**
-   * BUG (checker/xstate/symmetry.ts): with two symmetric groups the canonicalizer sorts the vCPUs
+   * Regression (checker/xstate/symmetry.ts): with two symmetric groups the canonicalizer sorts the vCPUs
    * by keys that include the requester columns, then sorts the requesters — which reorders the
    * vCPU keys — so c(c(s)) != c(s) for some states (3430 of the 941242 reachable states of KVM
    * 2x2). The module comment allows a non-unique representative, but a representative that is not
@@ -227,7 +227,7 @@ describe('symmetryCanonicalizer: several symmetric groups (KVM vCPUs and request
    * the same state, mode [1,1], requests [3,3], model_ipi [[4,5],[1,0]], model_retired all false:
    * the requesters swap, after which the vCPUs are no longer sorted.
    */
-  it('BUG: idempotent with two symmetric groups (KVM 2 vCPUs x 2 requesters)', () => {
+  it('idempotent with two symmetric groups (KVM 2 vCPUs x 2 requesters)', () => {
     const setup = setupOf('kvm 2x2', kvm(2, 2));
     const first = (t: number) => setup.layout.threads[t]!.states[0]!;
     // a known counterexample (only the data matters; every thread in its first state) ...
@@ -247,14 +247,14 @@ describe('symmetryCanonicalizer: several symmetric groups (KVM vCPUs and request
 });
 
 /**
- * BUG (checker/xstate/symmetry.ts, columnsOf): a variable indexed twice by the same symmetric
+ * Regression (checker/xstate/symmetry.ts, columnsOf): a variable indexed twice by the same symmetric
  * group (dims ['p', 'p'], e.g. who-sent-what-to-whom) gets one "column" per axis, and the
  * canonicalizer moves rows and columns separately without permuting inside them: its output is
  * not a permutation of its input, so states of different orbits are merged (unsound). The layout
  * accepts such a variable. Expected: a correct permutation, or a ConventionError.
  */
 describe('symmetryCanonicalizer: a variable indexed twice by the same symmetric group', () => {
-  it('BUG: the output must be a permutation of the input (or the declaration refused)', () => {
+  it('the output must be a permutation of the input (or the declaration refused)', () => {
     const m = createMachine({
       type: 'parallel',
       context: { sent: [0, 0, 0].map(() => [0, 0, 0]) },
