@@ -1,11 +1,13 @@
 /**
- * Symmetry reduction for interchangeable threads: a canonicalizer that sorts the members of each
- * symmetric group by their local data (their thread state, then every variable column indexed by
- * them) and permutes the packed state accordingly. Sorting costs O(n log n) per group instead of
- * trying n! permutations. With several groups the result is a representative of the orbit, not
- * always the unique canonical one: sound (it only ever applies a permutation of the group, so a
- * state and its representative share their orbit), possibly keeping a few more states than a
- * perfect canonical form.
+ * Symmetry reduction for interchangeable threads: a canonicalizer mapping every state to the
+ * canonical representative of its orbit under the permutations of the symmetric groups.
+ *
+ * The largest group is sorted by its members' local data (thread state, then every variable
+ * column indexed by them): O(n log n) instead of n! permutations. Each other group is first
+ * ordered by a key that no permutation of the other groups changes (its fixed data, then its
+ * cross-group tuples sorted); only members whose keys tie are enumerated, and the smallest result
+ * of sorting the largest group under each candidate order is kept. Usually nothing ties, so one
+ * sort does.
  */
 import { ConventionError } from './conventions.ts';
 import type { StateLayout } from './layout.ts';
@@ -37,6 +39,41 @@ function memberFields(layout: StateLayout, group: string, members: readonly stri
   });
 }
 
+/**
+ * For a member of a group enumerated by order: its fields that no other symmetric group indexes,
+ * and per other symmetric group h, one tuple of fields per member of h.
+ */
+interface InvariantPlan {
+  readonly fixed: Int32Array;
+  readonly cross: readonly { readonly members: number; readonly tupleLength: number; readonly fields: Int32Array }[];
+  readonly keyLength: number;
+}
+
+function invariantPlan(layout: StateLayout, group: string, member: number, symmetric: readonly string[]): InvariantPlan {
+  const fixed: number[] = [];
+  const name = layout.groups[group]![member]!;
+  const t = layout.threads.findIndex((th) => th.name === name);
+  if (t >= 0) fixed.push(t);
+  const crossByGroup = new Map<string, number[][]>();
+  for (const v of layout.vars) {
+    const dims = v.domain.dims ?? [];
+    const p = dims.indexOf(group);
+    if (p < 0) continue;
+    const other = dims.length === 2 ? dims[1 - p]! : undefined;
+    const base = layout.elementBase + v.first;
+    const at = (i: number, j: number): number => base + (p === 0 ? i * v.shape[1]! + j : j * v.shape[1]! + i);
+    if (other === undefined) fixed.push(base + member);
+    else if (!symmetric.includes(other)) for (let j = 0; j < v.shape[1 - p]!; j++) fixed.push(at(member, j));
+    else {
+      const tuples = crossByGroup.get(other) ?? Array.from({ length: v.shape[1 - p]! }, () => [] as number[]);
+      tuples.forEach((tuple, j) => tuple.push(at(member, j)));
+      crossByGroup.set(other, tuples);
+    }
+  }
+  const cross = [...crossByGroup.values()].map((tuples) => ({ members: tuples.length, tupleLength: tuples[0]!.length, fields: Int32Array.from(tuples.flat()) }));
+  return { fixed: Int32Array.from(fixed), cross, keyLength: fixed.length + cross.reduce((a, c) => a + c.fields.length, 0) };
+}
+
 /** All permutations of 0..n-1, as Int32Arrays (n is small). */
 function permutations(n: number): Int32Array[] {
   if (n <= 1) return [Int32Array.from({ length: n }, (_, i) => i)];
@@ -53,14 +90,10 @@ function product(lists: Int32Array[][]): Int32Array[][] {
 /** Above this many enumerated permutations the canonicalizer refuses (declare fewer symmetric threads). */
 const MAX_ENUMERATED = 720;
 
-/**
- * Returns an in-place canonicalizer for the layout's symmetric groups, or null when it has none.
- * The largest group is sorted; the permutations of the other groups are enumerated and the
- * lexicographically smallest result kept, so the result is a true canonical form: every state of
- * an orbit maps to the same representative, and the representative maps to itself.
- */
+/** Returns an in-place canonicalizer for the layout's symmetric groups, or null when it has none. */
 export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array) => void) | null {
-  const plans: GroupPlan[] = layout.symmetric.map((name) => {
+  const names = layout.symmetric;
+  const plans: GroupPlan[] = names.map((name) => {
     const members = layout.groups[name];
     if (!members) throw new ConventionError(`symmetric group '${name}' is not declared in groups`);
     const fields = memberFields(layout, name, members);
@@ -68,17 +101,22 @@ export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array
     return { members: members.length, fields, signatureBits };
   });
   if (plans.length === 0) return null;
-  const sorted = plans.reduce((best, p) => (p.members > best.members ? p : best), plans[0]!);
-  const enumerated = plans.filter((p) => p !== sorted);
-  const choices = product(enumerated.map((p) => permutations(p.members)));
-  if (choices.length > MAX_ENUMERATED) throw new ConventionError(`symmetry: ${choices.length} permutations to enumerate; declare fewer symmetric groups`);
+  const sortedIndex = plans.reduce((best, p, i) => (p.members > plans[best]!.members ? i : best), 0);
+  const sorted = plans[sortedIndex]!;
+  const enumerated = plans.flatMap((plan, g) => {
+    if (g === sortedIndex) return [];
+    const invariants = Array.from({ length: plan.members }, (_, i) => invariantPlan(layout, names[g]!, i, names));
+    return [{ plan, invariants }];
+  });
   const { fieldWord, fieldShift, fieldMask } = layout;
   const maxN = Math.max(...plans.map((p) => p.members));
   const maxLen = Math.max(...plans.map((p) => p.fields[0]?.length ?? 0));
+  const maxKey = Math.max(1, ...enumerated.map((e) => e.invariants[0]?.keyLength ?? 0));
   const keys = new Float64Array(maxN); // small signatures
   const wide = new Uint32Array(maxN * maxLen); // field values, for signatures over 31 bits
   const order = new Int32Array(maxN);
   const values = new Uint32Array(maxN * maxLen);
+  const invariantKeys = new Uint32Array(maxN * maxKey);
   const W = layout.stateWords;
   const original = new Uint32Array(W);
   const candidate = new Uint32Array(W);
@@ -144,15 +182,105 @@ export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array
     if (!identity) writeMembers(state, plan, order);
   };
 
-  if (choices.length === 1) return (state) => sortGroup(state, sorted);
+  if (enumerated.length === 0) return (state) => sortGroup(state, sorted);
+
+  /** Member i's invariant key into invariantKeys[i*len..]: fixed data, then each cross group's tuples sorted. */
+  const invariantKey = (state: Uint32Array, inv: InvariantPlan, i: number, len: number): void => {
+    let k = i * len;
+    for (let a = 0; a < inv.fixed.length; a++) invariantKeys[k++] = read(state, inv.fixed[a]!);
+    for (const c of inv.cross) {
+      const start = k;
+      for (let a = 0; a < c.fields.length; a++) invariantKeys[k++] = read(state, c.fields[a]!);
+      // insertion sort of the tuples in place
+      const t = c.tupleLength;
+      for (let x = 1; x < c.members; x++) {
+        for (let y = x; y > 0; y--) {
+          let cmp = 0;
+          for (let z = 0; z < t && cmp === 0; z++) cmp = invariantKeys[start + (y - 1) * t + z]! - invariantKeys[start + y * t + z]!;
+          if (cmp <= 0) break;
+          for (let z = 0; z < t; z++) {
+            const a = start + (y - 1) * t + z;
+            const b = start + y * t + z;
+            const tmp = invariantKeys[a]!;
+            invariantKeys[a] = invariantKeys[b]!;
+            invariantKeys[b] = tmp;
+          }
+        }
+      }
+    }
+  };
+  const compareKeys = (a: number, b: number, len: number): number => {
+    for (let z = 0; z < len; z++) {
+      const d = invariantKeys[a * len + z]! - invariantKeys[b * len + z]!;
+      if (d !== 0) return d;
+    }
+    return 0;
+  };
+
+  /** Orders an enumerated group by invariant key; returns every order consistent with it (ties enumerated). */
+  const candidateOrders = (state: Uint32Array, e: (typeof enumerated)[number]): Int32Array[] => {
+    const n = e.plan.members;
+    const len = e.invariants[0]!.keyLength;
+    for (let i = 0; i < n; i++) invariantKey(state, e.invariants[i]!, i, len);
+    const base = Array.from({ length: n }, (_, i) => i).sort((a, b) => compareKeys(a, b, len) || a - b);
+    let orders: number[][] = [[]];
+    for (let i = 0; i < n; ) {
+      let j = i + 1;
+      while (j < n && compareKeys(base[i]!, base[j]!, len) === 0) j++;
+      const tie = base.slice(i, j);
+      const perms = j - i === 1 ? [[tie[0]!]] : permutations(j - i).map((p) => Array.from(p, (x) => tie[x]!));
+      orders = orders.flatMap((prefix) => perms.map((p) => [...prefix, ...p]));
+      i = j;
+    }
+    if (orders.length > MAX_ENUMERATED) throw new ConventionError(`symmetry: ${orders.length} tied orders to enumerate; declare fewer symmetric threads`);
+    return orders.map((o) => Int32Array.from(o));
+  };
+
+  /** Sorts an enumerated group by invariant key into `order`; returns false when two keys tie. */
+  const orderWithoutTies = (state: Uint32Array, e: (typeof enumerated)[number]): boolean => {
+    const n = e.plan.members;
+    const len = e.invariants[0]!.keyLength;
+    for (let i = 0; i < n; i++) {
+      invariantKey(state, e.invariants[i]!, i, len);
+      order[i] = i;
+    }
+    for (let i = 1; i < n; i++) {
+      const x = order[i]!;
+      let j = i - 1;
+      for (; j >= 0; j--) {
+        const c = compareKeys(order[j]!, x, len);
+        if (c === 0) return false;
+        if (c < 0) break;
+        order[j + 1] = order[j]!;
+      }
+      order[j + 1] = x;
+    }
+    return true;
+  };
+
   return (state) => {
+    // fast path: no ties in any enumerated group, so exactly one candidate order each
+    let untied = true;
+    for (const e of enumerated) {
+      if (!orderWithoutTies(state, e)) {
+        untied = false;
+        break;
+      }
+      readMembers(state, e.plan);
+      writeMembers(state, e.plan, order);
+    }
+    if (untied) {
+      sortGroup(state, sorted);
+      return;
+    }
     original.set(state);
+    const choices = product(enumerated.map((e) => candidateOrders(original, e)));
     let first = true;
     for (const choice of choices) {
       candidate.set(original);
-      enumerated.forEach((plan, g) => {
-        readMembers(candidate, plan);
-        writeMembers(candidate, plan, choice[g]!);
+      enumerated.forEach((e, g) => {
+        readMembers(candidate, e.plan);
+        writeMembers(candidate, e.plan, choice[g]!);
       });
       sortGroup(candidate, sorted);
       let smaller = first;
