@@ -3,6 +3,8 @@
  * The engine knows nothing about XState or KVM.
  */
 export { explore } from "./explore.ts";
+export { exploreParallel, type ParallelExploreOptions } from "./parallel/exploreParallel.ts";
+export type { SystemBuilder, SystemBundle, SystemFactory } from "./parallel/factory.ts";
 export { type MinimizeSwitchesOptions, type MinimizeSwitchesResult, minimizeSwitches, threadSwitches } from "./minimizeSwitches.ts";
 export type { ExploreOptions, ExploreResult, Progress, Trace } from "./types.ts";
 export type {

@@ -66,7 +66,9 @@ function invariantPlan(layout: StateLayout, group: string, member: number, symme
     else if (!symmetric.includes(other)) for (let j = 0; j < v.shape[1 - p]!; j++) fixed.push(at(member, j));
     else {
       const tuples = crossByGroup.get(other) ?? Array.from({ length: v.shape[1 - p]! }, () => [] as number[]);
-      tuples.forEach((tuple, j) => tuple.push(at(member, j)));
+      tuples.forEach((tuple, j) => {
+        tuple.push(at(member, j));
+      });
       crossByGroup.set(other, tuples);
     }
   }
