@@ -1,3 +1,3 @@
-import { main } from './main.ts';
+import { mainAsync } from './main.ts';
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await mainAsync(process.argv.slice(2));

@@ -5,7 +5,8 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { formatTable } from '../checker/report/table.ts';
 import { SPECS, type Spec, type Variant } from '../specs/index.ts';
-import { asExpected, type PropertySelection, type RunResult, runVariant } from './runSpec.ts';
+import { asExpected, type PropertySelection, type RunOptions, type RunResult, runVariant, runVariantParallel } from './runSpec.ts';
+import { checkConsumer, formatConsumerReport, formatConsumerTable } from './masksCommand.ts';
 import { progressLine } from './progress.ts';
 import { counterexampleText, ReportInputError, StateGraphCollector, writeReport } from './report.ts';
 import type { Minimize } from './reportMinimize.ts';
@@ -98,16 +99,18 @@ interface CheckFlags {
   out?: string;
   graph?: boolean;
   minimize?: Minimize;
+  workers: number;
 }
 
-function check(specNames: string[], flags: CheckFlags): number {
+function check(specNames: string[], flags: CheckFlags, allowAsync: boolean): number | Promise<number> {
   if (flags.graph && flags.out === undefined) fail('--graph needs --out DIR');
+  if (flags.workers > 1 && !allowAsync) fail('--workers runs asynchronously: call mainAsync, not main');
   const runs = selectRuns(specNames, flags.variant);
   const graphs = flags.graph ? new StateGraphCollector(flags.symmetry) : null;
   const live = !flags.json && process.stderr.isTTY === true;
-  const results = runs.map(({ spec, variant }) => {
+  const jobs = runs.map(({ spec, variant }) => {
     const config = { vcpus: flags.vcpus ?? spec.defaults.vcpus, requesters: flags.requesters ?? spec.defaults.requesters };
-    const result = runVariant(spec, variant, config, {
+    const options: RunOptions = {
       maxStates: flags.maxStates,
       maxSeconds: flags.maxSeconds,
       maxMemoryBytes: flags.maxMemory === undefined ? undefined : flags.maxMemory * 2 ** 20,
@@ -117,14 +120,57 @@ function check(specNames: string[], flags: CheckFlags): number {
       minimize: flags.minimize,
       onExplored: graphs?.collect,
       onProgress: live ? (p) => process.stderr.write(`\r${progressLine(`${spec.name}/${variant.name}`, p)}`) : undefined,
-    });
+    };
+    return { spec, variant, config, options };
+  });
+  const ran = (result: RunResult): RunResult => {
     if (live) process.stderr.write('\r\x1b[K');
     return result;
+  };
+  const report = (results: RunResult[]): number => {
+    const files = flags.out === undefined ? null : writeReport(flags.out, results, { header: SUMMARY_HEADER, row: summaryRow }, graphs?.graphs ?? null);
+    if (flags.json) console.log(JSON.stringify(files ? results.map((r, i) => ({ ...r, files: files[i] })) : results, null, 2));
+    else printHuman(results);
+    return exitStatus(results);
+  };
+  if (flags.workers === 1) return report(jobs.map((j) => ran(runVariant(j.spec, j.variant, j.config, j.options))));
+  // --workers N: worker threads, so the runs are asynchronous (one after another)
+  return (async () => {
+    const results: RunResult[] = [];
+    for (const j of jobs) results.push(ran(await runVariantParallel(j.spec, j.variant, j.config, { ...j.options, workers: flags.workers })));
+    return report(results);
+  })();
+}
+
+interface MasksFlags {
+  consumer?: string;
+  vcpus?: number;
+  requesters?: number;
+  maxSeconds?: number;
+  json?: boolean;
+}
+
+function masks(specNames: string[], flags: MasksFlags): number {
+  const specs = (specNames.length === 0 ? SPECS.filter((s) => s.consumers?.length) : selectRuns(specNames, undefined).map((r) => r.spec)).filter(
+    (s, i, all) => all.indexOf(s) === i,
+  );
+  const jobs = specs.flatMap((spec) => {
+    const consumers = (spec.consumers ?? []).filter((c) => flags.consumer === undefined || c.name === flags.consumer);
+    if (specNames.length > 0 && consumers.length === 0) {
+      fail(`spec '${spec.name}' has no request consumer${flags.consumer ? ` '${flags.consumer}'` : ''} (known: ${(spec.consumers ?? []).map((c) => c.name).join(', ') || 'none'})`);
+    }
+    return consumers.map((consumer) => ({ spec, consumer }));
   });
-  const files = flags.out === undefined ? null : writeReport(flags.out, results, { header: SUMMARY_HEADER, row: summaryRow }, graphs?.graphs ?? null);
-  if (flags.json) console.log(JSON.stringify(files ? results.map((r, i) => ({ ...r, files: files[i] })) : results, null, 2));
-  else printHuman(results);
-  return exitStatus(results);
+  if (jobs.length === 0) fail(`no spec has a request consumer named '${flags.consumer}'`);
+  const reports = jobs.map(({ spec, consumer }) =>
+    checkConsumer(spec, consumer, { vcpus: flags.vcpus ?? spec.defaults.vcpus, requesters: flags.requesters ?? spec.defaults.requesters }, flags.maxSeconds),
+  );
+  if (flags.json) console.log(JSON.stringify(reports, null, 2));
+  else {
+    for (const r of reports) console.log(`${formatConsumerReport(r)}\n`);
+    console.log(formatConsumerTable(reports));
+  }
+  return reports.some((r) => r.masks.some((m) => m.safe === null)) ? 3 : 0;
 }
 
 function list(json: boolean | undefined): number {
@@ -154,7 +200,8 @@ function list(json: boolean | undefined): number {
   return 0;
 }
 
-export function buildProgram(setExit: (code: number) => void): Command {
+/** The command; `allowAsync` lets `check --workers N` hand `setExit` a promise of the status. */
+export function buildProgram(setExit: (code: number | Promise<number>) => void, allowAsync = false): Command {
   const program = new Command('kvmcheck')
     .description('Model checker for the Linux KVM vCPU request protocol')
     .exitOverride()
@@ -181,25 +228,50 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--out <dir>', 'write each counterexample as .txt, .itf.json, .dot, .svg and .html, and index.html, into DIR')
     .option('--graph', 'with --out: also the whole reachable state graph of each run as .graph.dot and .graph.json (small configurations)')
     .option('--minimize <what>', "'switches': of the shortest counterexamples, one with the fewest thread switches", minimizeOption)
-    .action((specs: string[], opts: CheckFlags) => setExit(check(specs, opts)));
+    .option('--workers <n>', 'explore with N worker threads over a shared state table (safety properties)', positiveInt('--workers'), 1)
+    .action((specs: string[], opts: CheckFlags) => setExit(check(specs, opts, allowAsync)));
+  program
+    .command('masks')
+    .description('find the per-mode kick/wait masks each request consumer needs (every mask checked exhaustively)')
+    .argument('[spec...]', 'specs with request consumers (all when none is given)')
+    .option('--consumer <name>', 'only this consumer')
+    .option('--vcpus <n>', 'number of vCPUs', positiveInt('--vcpus'))
+    .option('--requesters <n>', 'number of requesters', positiveInt('--requesters'))
+    .option('--max-seconds <s>', 'bound per mask run', positiveNumber('--max-seconds'))
+    .option('--json', 'print JSON')
+    .action((specs: string[], opts: MasksFlags) => setExit(masks(specs, opts)));
   return program;
 }
 
+/** The exit status of a command that runs synchronously: every command but `check --workers N` (see mainAsync). */
 export function main(argv: readonly string[]): number {
-  let code = 0;
+  return dispatch(argv, false) as number;
+}
+
+/** The exit status of any command (the CLI entry, cli/bin.ts). */
+export async function mainAsync(argv: readonly string[]): Promise<number> {
+  return dispatch(argv, true);
+}
+
+function dispatch(argv: readonly string[], allowAsync: boolean): number | Promise<number> {
+  let code = 0 as number | Promise<number>;
   const program = buildProgram((c) => {
     code = c;
-  });
+  }, allowAsync);
   try {
     program.parse(argv as string[], { from: 'user' });
-    return code;
+    return typeof code === 'number' ? code : code.catch(usageFailure);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof UsageError || e instanceof ReportInputError) {
-      process.stderr.write(`kvmcheck: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
+    return usageFailure(e);
   }
 }
 
+/** Bad input: one line on stderr and exit 2; anything else is rethrown. */
+function usageFailure(e: unknown): number {
+  if (e instanceof UsageError || e instanceof ReportInputError) {
+    process.stderr.write(`kvmcheck: ${e.message}\n`);
+    return 2;
+  }
+  throw e;
+}

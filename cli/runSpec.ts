@@ -2,11 +2,12 @@
  * Runs one spec variant at one configuration: build the machine, compile it (or interpret it with
  * XState for reference), bind the properties, explore, and shape the result for reports.
  */
-import { type ExploreResult, explore, type Progress, type Property, type Trace } from '../checker/engine/index.ts';
+import { type ExploreResult, explore, exploreParallel, type Progress, type Property, type Trace } from '../checker/engine/index.ts';
 import { type Counterexample, toCounterexample } from '../checker/report/counterexample.ts';
-import { bindProperties, compileMachine, interpretMachine, isLiveness, type MachineSystem, symmetryCanonicalizer } from '../checker/xstate/index.ts';
+import type { MachineSystem } from '../checker/xstate/index.ts';
 import type { Spec, SpecConfig, Variant } from '../specs/index.ts';
 import { type Minimize, minimizeResult } from './reportMinimize.ts';
+import { buildRunSystem, type RunSystem, specSystemFactory } from './systemFactory.ts';
 
 export type Verdict = 'holds' | 'violated' | 'incomplete';
 
@@ -55,6 +56,8 @@ export interface RunResult {
   readonly symmetry: boolean;
   readonly stoppedBy: ExploreResult['stoppedBy'];
   readonly warnings: readonly string[];
+  /** Worker threads that explored (1: the sequential engine). */
+  readonly workers: number;
 }
 
 /** The verdict matches the spec's expectation (a violation must break the expected property). */
@@ -64,33 +67,51 @@ export function asExpected(run: RunResult): boolean {
 }
 
 export function runVariant(spec: Spec, variant: Variant, config: SpecConfig, options: RunOptions = {}): RunResult {
-  const instance = variant.build(config);
-  const selection = options.properties ?? 'all';
-  const properties = instance.properties.filter((p) => selection === 'all' || (selection === 'liveness') === isLiveness(p));
-  // a variant expected to break a property that this run does not check must hold for the rest
-  const expected = variant.expected;
-  const expectedProperty = expected.verdict === 'violated' && properties.some((p) => p.name === expected.property) ? expected.property : null;
-  const system = options.interpreted ? interpretMachine(instance.machine) : compileMachine(instance.machine);
-  // symmetry reduction is sound here for safety only; with liveness properties it stays off
-  const liveness = properties.some(isLiveness);
-  const canonicalize = (options.symmetry ?? true) && !liveness ? symmetryCanonicalizer(system.layout) : null;
-  const bound = bindProperties(system, properties);
-  const explored = explore(system, bound, {
+  const run = buildRunSystem(variant, config, options);
+  const explored = explore(run.system, run.properties, {
     maxStates: options.maxStates,
     maxSeconds: options.maxSeconds,
     maxMemoryBytes: options.maxMemoryBytes,
-    ...(canonicalize ? { canonicalize } : {}),
+    ...(run.canonicalize ? { canonicalize: run.canonicalize } : {}),
     onProgress: options.onProgress,
   });
-  const result = minimizeResult(system, bound, explored, options.minimize);
-  options.onExplored?.({ system, properties: bound, trace: result.trace });
+  return runResult(spec, variant, config, options, run, explored, 1);
+}
+
+/** `runVariant` explored by `workers` worker threads (exploreParallel); the spec must be one of SPECS. */
+export async function runVariantParallel(spec: Spec, variant: Variant, config: SpecConfig, options: RunOptions & { readonly workers: number }): Promise<RunResult> {
+  const run = buildRunSystem(variant, config, options);
+  const factory = specSystemFactory({
+    spec: spec.name,
+    variant: variant.name,
+    config: { vcpus: config.vcpus, requesters: config.requesters },
+    properties: options.properties,
+    symmetry: options.symmetry,
+    interpreted: options.interpreted,
+  });
+  const explored = await exploreParallel(factory, {
+    workers: options.workers,
+    maxStates: options.maxStates,
+    maxSeconds: options.maxSeconds,
+    maxMemoryBytes: options.maxMemoryBytes,
+    onProgress: options.onProgress,
+  });
+  // liveness runs fall back to the sequential engine (exploreParallel says so in a warning)
+  return runResult(spec, variant, config, options, run, explored, run.liveness ? 1 : options.workers);
+}
+
+/** Shapes an explored run for reports (minimizing its counterexample on request). */
+function runResult(spec: Spec, variant: Variant, config: SpecConfig, options: RunOptions, run: RunSystem, explored: ExploreResult, workers: number): RunResult {
+  const { system, properties } = run;
+  const result = minimizeResult(system, properties, explored, options.minimize);
+  options.onExplored?.({ system, properties, trace: result.trace });
   return {
     spec: spec.name,
     variant: variant.name,
     vcpus: config.vcpus,
     requesters: config.requesters,
-    expected: expectedProperty === null ? 'holds' : 'violated',
-    expectedProperty,
+    expected: run.expectedProperty === null ? 'holds' : 'violated',
+    expectedProperty: run.expectedProperty,
     verdict: result.verdict,
     property: result.property,
     states: result.states,
@@ -98,8 +119,9 @@ export function runVariant(spec: Spec, variant: Variant, config: SpecConfig, opt
     depth: result.depth,
     seconds: result.seconds,
     counterexample: result.trace ? toCounterexample(system, result.trace) : null,
-    symmetry: canonicalize !== null,
+    symmetry: run.canonicalize !== null,
     stoppedBy: result.stoppedBy,
-    warnings: liveness && (options.symmetry ?? true) ? ['symmetry reduction is off: this run checks liveness properties', ...result.warnings] : result.warnings,
+    warnings: run.liveness && (options.symmetry ?? true) ? ['symmetry reduction is off: this run checks liveness properties', ...result.warnings] : result.warnings,
+    workers,
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { AnyStateMachine } from 'xstate';
 import type { ViewProperty } from '../checker/xstate/index.ts';
+import type { RequestMask } from '../models/kvm_request_needs_ipi.ts';
 
 export interface SpecConfig {
   readonly vcpus: number;
@@ -27,6 +28,18 @@ export interface Variant {
   readonly build: (config: SpecConfig) => SpecInstance;
 }
 
+/**
+ * A consumer of a request whose kick/wait mask `kvmcheck masks` searches: the spec rebuilt with
+ * the request carrying any mask, checked against the consumer's safety properties.
+ */
+export interface MaskConsumer {
+  readonly name: string;
+  readonly description: string;
+  /** What the kernel (or the design the spec settles) uses today, and its mask. */
+  readonly kernel: { readonly label: string; readonly mask: RequestMask };
+  readonly build: (config: SpecConfig, mask: RequestMask) => SpecInstance;
+}
+
 export interface Spec {
   readonly name: string;
   /** The thread in ../shared/seeds/ this spec comes from. */
@@ -34,4 +47,6 @@ export interface Spec {
   readonly description: string;
   readonly defaults: SpecConfig;
   readonly variants: readonly Variant[];
+  /** Requests whose per-mode kick/wait mask `kvmcheck masks` can search. */
+  readonly consumers?: readonly MaskConsumer[];
 }

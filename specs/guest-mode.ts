@@ -12,31 +12,26 @@
 import type { StateView } from '../checker/xstate/index.ts';
 import { always, leadsTo, type ViewProperty } from '../checker/xstate/index.ts';
 import { createKvmMachine, type KvmModelOptions, requesterName, vcpuName } from '../models/kvm.ts';
-import { IN_GUEST_MODE, IPI_REQUEST_SET, KVM_REQ_EVENT } from '../models/kvm_host.ts';
-import { WAIT_REQUEST_RULES } from '../models/kvm_request_needs_ipi.ts';
+import { IPI_MASKED, IPI_MASKED_WAIT, IPI_REQUEST_SET, IPI_SENT, IPI_SENT_WAIT, KVM_REQ_EVENT } from '../models/kvm_host.ts';
+import { NO_WAIT_REQUEST_MASK, WAIT_REQUEST_RULES } from '../models/kvm_request_needs_ipi.ts';
 import type { KvmContext } from '../models/context.ts';
 import type { Expected, Spec, SpecConfig, Variant } from './Spec.ts';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
+/** Requester r still owes vCPU v an IPI: it has set v's request bit but not yet decided, or decided on an IPI that is not yet acknowledged. */
+const owesIpi = (x: number): boolean => x === IPI_REQUEST_SET || x === IPI_MASKED || x === IPI_MASKED_WAIT || x === IPI_SENT || x === IPI_SENT_WAIT;
+
 /**
- * vcpu-requests.rst, "Ensuring Requests Are Seen": a vCPU must not run the guest with a request
- * pending unless an IPI will force it out. Violated when vCPU v runs the guest in IN_GUEST_MODE
- * (nobody flipped it to EXITING_GUEST_MODE since it entered) with a request bit set, and no
- * requester is still between setting that bit and its cmpxchg on v.
+ * vcpu-requests.rst, "Ensuring Requests Are Seen": a vCPU must not keep running the guest with a
+ * request pending unless an IPI will force it out. Violated when vCPU v runs the guest with a
+ * request bit set and no requester still owes it an IPI (an IPI is only acknowledged with IRQs on,
+ * i.e. after the vCPU has left the guest).
  */
 export const noMissedRequest = (config: SpecConfig) =>
   always('no-missed-request', ({ value, context }: StateView) => {
     const ctx = context as unknown as KvmContext;
-    return range(config.vcpus).every(
-      (v) =>
-        !(
-          value[vcpuName(v)] === 'guest' &&
-          ctx.mode[v] === IN_GUEST_MODE &&
-          ctx.requests[v] !== 0 &&
-          ctx.model_ipi.every((row) => row[v] !== IPI_REQUEST_SET)
-        ),
-    );
+    return range(config.vcpus).every((v) => !(value[vcpuName(v)] === 'guest' && ctx.requests[v] !== 0 && !ctx.model_ipi.some((row) => owesIpi(row[v]!))));
   });
 
 /**
@@ -100,6 +95,23 @@ export const guestMode: Spec = {
   seed: '004_795df9701de1de30.txt',
   description: 'kvm_make_all_cpus_request() with WAIT racing kvm_vcpu_kick(): which vCPU modes must be IPI\'d and waited for',
   defaults: { vcpus: 2, requesters: 2 },
+  consumers: [
+    {
+      name: 'freed-resource',
+      description: 'the resource the guest and lockless shadow-page walks use is freed after the request (page tables after KVM_REQ_TLB_FLUSH)',
+      kernel: { label: 'KVM_REQ_TLB_FLUSH = WAIT|NO_WAKEUP', mask: WAIT_REQUEST_RULES.kernel },
+      build: (config, mask) => ({
+        machine: createKvmMachine({ ...config, waitRequestMask: mask }),
+        properties: [noMissedRequest(config), noMissedWait(config)],
+      }),
+    },
+    {
+      name: 'notice-soon',
+      description: 'a request that only needs to be noticed before the vCPU next runs the guest (no freeing relies on it)',
+      kernel: { label: 'no flags (kvm_request_needs_ipi: IN_GUEST_MODE)', mask: NO_WAIT_REQUEST_MASK },
+      build: (config, mask) => ({ machine: createKvmMachine({ ...config, waitRequestMask: mask }), properties: [noMissedRequest(config)] }),
+    },
+  ],
   variants: [
     variant('kernel', 'merged rule (v4.13+): WAIT -> IPI and wait if mode != OUTSIDE_GUEST_MODE, else IPI only if it was IN_GUEST_MODE', HOLDS, {
       waitRequestMask: WAIT_REQUEST_RULES.kernel,

@@ -5,7 +5,7 @@ import { pidTable } from './pid-table.ts';
 import type { Spec } from './Spec.ts';
 import { vcpusArray } from './vcpus-array.ts';
 
-export type { Expected, Spec, SpecConfig, SpecInstance, Variant } from './Spec.ts';
+export type { Expected, MaskConsumer, Spec, SpecConfig, SpecInstance, Variant } from './Spec.ts';
 
 /** Every spec, in the order `kvmcheck check` runs them. */
 export const SPECS: readonly Spec[] = [guestMode, hvVpindex, kickAll, pidTable, vcpusArray];

@@ -1,0 +1,106 @@
+/**
+ * `npm run bench`: kvmcheck's figures on guest-mode, measured in this run on this machine.
+ *   1. the compiled path against XState's own transition() on the small configuration, in one
+ *      process, alternating runs; medians and their ratio;
+ *   2. safety exploration at (vCPUs, requesters) = (2,2), (3,2), (4,2), symmetry on and off, each
+ *      run in a child process of its own (peak RSS per run) with a time bound.
+ * Flags: --json, --quick (shorter bounds, fewer repetitions), --max-seconds S (bound per run).
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { formatTable } from '../checker/report/table.ts';
+import type { RunOptions } from '../cli/runSpec.ts';
+import { runOne, type RunOneArgs, type RunOneResult } from './runOne.ts';
+
+const argv = process.argv.slice(2);
+const json = argv.includes('--json');
+const quick = argv.includes('--quick');
+const boundIndex = argv.indexOf('--max-seconds');
+const maxSeconds = boundIndex >= 0 ? Number(argv[boundIndex + 1]) : quick ? 60 : 300;
+const reps = quick ? 1 : 3;
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const perSecond = (r: RunOneResult): number => r.states / Math.max(r.seconds, 1e-9);
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const log = (s: string): void => {
+  if (!json) console.log(s);
+};
+
+function compiledVsInterpreted() {
+  const base = { spec: 'guest-mode', variant: 'kernel', vcpus: 2, requesters: 2 };
+  const opts: RunOptions = { properties: 'safety', symmetry: true };
+  const compiled: RunOneResult[] = [];
+  const interpreted: RunOneResult[] = [];
+  for (let i = 0; i < reps; i++) {
+    compiled.push(runOne({ ...base, options: opts }));
+    interpreted.push(runOne({ ...base, options: { ...opts, interpreted: true } }));
+  }
+  const c = median(compiled.map(perSecond));
+  const x = median(interpreted.map(perSecond));
+  return {
+    config: '2x2, safety, symmetry',
+    states: compiled[0]!.states,
+    compiledStatesPerSecond: c,
+    interpretedStatesPerSecond: x,
+    compiledSeconds: median(compiled.map((r) => r.seconds)),
+    interpretedSeconds: median(interpreted.map((r) => r.seconds)),
+    ratio: c / x,
+    repetitions: reps,
+  };
+}
+
+function childRun(args: RunOneArgs): RunOneResult {
+  const script = fileURLToPath(new URL('./runOne.ts', import.meta.url));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, JSON.stringify(args)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`child run failed: ${r.stderr.split('\n')[0]}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as RunOneResult;
+}
+
+function scaling() {
+  const rows: (RunOneResult & { vcpus: number; requesters: number; symmetry: boolean; workers: number })[] = [];
+  for (const [vcpus, requesters] of [
+    [2, 2],
+    [3, 2],
+    [4, 2],
+  ] as const) {
+    for (const symmetry of [true, false]) {
+      const options: RunOptions = { properties: 'safety', symmetry, maxSeconds };
+      const r = childRun({ spec: 'guest-mode', variant: 'kernel', vcpus, requesters, options });
+      rows.push({ ...r, vcpus, requesters, symmetry, workers: 1 });
+      log(`  ${vcpus}x${requesters} symmetry ${symmetry ? 'on ' : 'off'}: ${fmt(r.states)} states, ${r.seconds.toFixed(1)} s ${r.verdict}`);
+    }
+  }
+  return rows;
+}
+
+log('kvmcheck bench: guest-mode, variant kernel, safety properties\n');
+log('1. compiled path vs XState transition() (same process, alternating runs)');
+const cvx = compiledVsInterpreted();
+log(
+  formatTable(
+    ['configuration', 'states', 'compiled states/s', 'XState states/s', 'ratio', 'reps'],
+    [[cvx.config, fmt(cvx.states), fmt(cvx.compiledStatesPerSecond), fmt(cvx.interpretedStatesPerSecond), `${cvx.ratio.toFixed(1)}x`, String(cvx.repetitions)]],
+  ),
+);
+log(`\n2. exhaustive safety exploration (one child process per run, bound ${maxSeconds} s)`);
+const scale = scaling();
+log(
+  formatTable(
+    ['vcpus x req', 'symmetry', 'workers', 'verdict', 'states', 'transitions', 'seconds', 'states/s', 'peak RSS MB'],
+    scale.map((r) => [
+      `${r.vcpus}x${r.requesters}`,
+      r.symmetry ? 'on' : 'off',
+      String(r.workers),
+      r.verdict + (r.stoppedBy ? ` (${r.stoppedBy})` : ''),
+      fmt(r.states),
+      fmt(r.transitions),
+      r.seconds.toFixed(2),
+      fmt(perSecond(r)),
+      String(r.peakRssMB),
+    ]),
+  ),
+);
+if (json) console.log(JSON.stringify({ compiledVsInterpreted: cvx, scaling: scale }, null, 2));

@@ -1,0 +1,182 @@
+import type { SafetyProperty } from "../search.ts";
+import { NO_ROOM } from "../stateStore.ts";
+import type { TransitionSystem } from "../TransitionSystem.ts";
+import { COUNT, CURSOR, EXACT, FULL, GROW, type LevelMessage, type LevelReport, STOP, type StoreBuffers, type WorkerInit } from "./control.ts";
+import type { SystemBundle } from "./factory.ts";
+import { SharedStore } from "./SharedStore.ts";
+
+/**
+ * One worker's part of a level: takes chunks of the frontier from the shared cursor, expands each
+ * state into the shared store, checks deadlock on the states it expands and the safety properties
+ * on the states it stores, and keeps the least (by state words) of each kind of violation.
+ *
+ * Growth protocol: before each expansion it makes sure the store has room for every worker's
+ * expansion in flight (at most one new state per action each); when it has not, it raises GROW
+ * and returns a paused report, keeping its place. When the capacity is final (EXACT), it expands
+ * without that check and an insertion past the capacity raises FULL: from then on the level is
+ * only scanned for deadlocks, nothing more is stored.
+ */
+export class LevelWorker {
+	private readonly sys: TransitionSystem;
+	private readonly safety: readonly SafetyProperty[];
+	private readonly canonicalize: ((state: Uint32Array) => void) | null;
+	private readonly checkDeadlock: boolean;
+	private readonly control: Int32Array;
+	private readonly progress: Float64Array;
+	private readonly index: number;
+	/** New states that may appear while every worker expands one state. */
+	private readonly margin: number;
+	private readonly expandBuf: Uint32Array;
+	private readonly checkBuf: Uint32Array;
+	private readonly canonBuf: Uint32Array;
+	/** Ids stored by the current expansion (at most one per action). */
+	private readonly fresh: Int32Array;
+	private readonly emit: (action: number, next: Uint32Array) => void;
+	private store: SharedStore | null = null;
+	private freshCount = 0;
+	private succCount = 0;
+	private current = 0;
+	private next = 0;
+	private chunkEnd = 0;
+	private end = 0;
+	private chunk = 1;
+	private exact = false;
+	private noInsert = false;
+	private transitions = 0;
+	private totalTransitions = 0;
+	private violationId = -1;
+	private violationProperty = -1;
+	private deadlockId = -1;
+
+	constructor(bundle: SystemBundle, init: WorkerInit) {
+		const sys = bundle.system;
+		this.sys = sys;
+		this.safety = bundle.properties.filter((p): p is SafetyProperty => p.kind === "always");
+		this.canonicalize = bundle.canonicalize ?? null;
+		this.checkDeadlock = init.checkDeadlock;
+		this.control = new Int32Array(init.control);
+		this.progress = new Float64Array(init.progress);
+		this.index = init.index;
+		const actions = Math.max(1, sys.actions.length);
+		this.margin = init.workers * actions;
+		this.fresh = new Int32Array(actions);
+		this.expandBuf = new Uint32Array(sys.stateWords);
+		this.checkBuf = new Uint32Array(sys.stateWords);
+		this.canonBuf = new Uint32Array(sys.stateWords);
+		// Allocated once: the hot path allocates nothing per state.
+		this.emit = (action: number, next: Uint32Array): void => {
+			this.succCount++;
+			if (this.noInsert) return;
+			let src = next;
+			const canon = this.canonicalize;
+			if (canon !== null) {
+				src = this.canonBuf;
+				src.set(next);
+				canon(src);
+			}
+			const r = (this.store as SharedStore).findOrAdd(src, this.current, action);
+			if (r >= 0) return;
+			if (r === NO_ROOM) {
+				this.noInsert = true;
+				Atomics.store(this.control, FULL, 1);
+				return;
+			}
+			if (this.freshCount === this.fresh.length) {
+				throw new Error("exploreParallel: a state emitted more successors than the system has actions (one per action at most)");
+			}
+			this.fresh[this.freshCount++] = ~r;
+		};
+	}
+
+	/** Starts a level: expands frontier ids [start, end). */
+	level(msg: LevelMessage): LevelReport {
+		this.attach(msg.buffers);
+		this.end = msg.end;
+		this.chunk = msg.chunk;
+		this.next = 0;
+		this.chunkEnd = 0;
+		this.noInsert = false;
+		this.transitions = 0;
+		this.violationId = -1;
+		this.violationProperty = -1;
+		this.deadlockId = -1;
+		return this.run();
+	}
+
+	/** Carries on after a pause, over the (possibly grown) store. */
+	resume(buffers: StoreBuffers): LevelReport {
+		this.attach(buffers);
+		return this.run();
+	}
+
+	private attach(buffers: StoreBuffers): void {
+		this.store = new SharedStore(this.sys.stateWords, buffers, this.control);
+		this.exact = Atomics.load(this.control, EXACT) !== 0;
+	}
+
+	private run(): LevelReport {
+		const control = this.control;
+		const store = this.store as SharedStore;
+		for (;;) {
+			if (this.next === this.chunkEnd) {
+				this.progress[this.index] = this.totalTransitions;
+				const c = Atomics.add(control, CURSOR, this.chunk);
+				if (c >= this.end) return this.report(false);
+				this.next = c;
+				this.chunkEnd = Math.min(c + this.chunk, this.end);
+			}
+			if (Atomics.load(control, STOP) !== 0) return this.report(false);
+			if (!this.noInsert) {
+				if (Atomics.load(control, FULL) !== 0) this.noInsert = true;
+				else if (!this.exact && (Atomics.load(control, GROW) !== 0 || Atomics.load(control, COUNT) + this.margin > store.capacity)) {
+					Atomics.store(control, GROW, 1);
+					return this.report(true);
+				}
+			}
+			this.expand(this.next++);
+		}
+	}
+
+	private expand(id: number): void {
+		const sys = this.sys;
+		const store = this.store as SharedStore;
+		store.load(id, this.expandBuf);
+		this.current = id;
+		this.succCount = 0;
+		this.freshCount = 0;
+		sys.load(this.expandBuf);
+		sys.successors(this.emit);
+		this.transitions += this.succCount;
+		this.totalTransitions += this.succCount;
+		if (this.succCount === 0 && this.checkDeadlock && !sys.isFinal()) {
+			if (this.deadlockId < 0 || store.compare(id, this.deadlockId) < 0) this.deadlockId = id;
+		}
+		const safety = this.safety;
+		if (safety.length === 0) return;
+		for (let f = 0; f < this.freshCount; f++) {
+			const fresh = this.fresh[f] as number;
+			store.load(fresh, this.checkBuf);
+			sys.load(this.checkBuf);
+			for (let i = 0; i < safety.length; i++) {
+				if ((safety[i] as SafetyProperty).holds()) continue;
+				if (this.violationId < 0 || store.compare(fresh, this.violationId) < 0) {
+					this.violationId = fresh;
+					this.violationProperty = i;
+				}
+				break;
+			}
+		}
+	}
+
+	private report(paused: boolean): LevelReport {
+		this.progress[this.index] = this.totalTransitions;
+		return {
+			type: "report",
+			paused,
+			transitions: this.transitions,
+			violationId: this.violationId,
+			violationProperty: this.violationProperty,
+			deadlockId: this.deadlockId,
+		};
+	}
+}

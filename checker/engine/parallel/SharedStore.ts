@@ -1,0 +1,223 @@
+import { hashWords } from "../hash.ts";
+import type { MemoryBudget } from "../memory.ts";
+import { NO_ROOM } from "../stateStore.ts";
+import { COUNT, type StoreBuffers } from "./control.ts";
+
+/** Table tags: a free slot, a slot being written, and (TAG_BASE + id) once published. */
+const EMPTY = 0;
+const BUSY = 1;
+const TAG_BASE = 2;
+/** The table is sized so that a full store loads it to at most 3/4. */
+const MAX_LOAD = 0.75;
+/** Largest capacity: ids and tags must stay below 2^31, the table below 2^31 words. */
+export const MAX_CAPACITY = Math.floor(2 ** 29 * MAX_LOAD);
+
+/*
+ * MemoryBudget-allocatable arrays over a new SharedArrayBuffer. (TypeScript offers a subclass's
+ * super() no constructor over a SharedArrayBuffer, hence the cast; the buffer is shared.)
+ */
+class SharedInt32Array extends Int32Array {
+	constructor(length: number) {
+		super(new SharedArrayBuffer(length * Int32Array.BYTES_PER_ELEMENT) as unknown as ArrayBuffer);
+	}
+}
+
+class SharedUint32Array extends Uint32Array {
+	constructor(length: number) {
+		super(new SharedArrayBuffer(length * Uint32Array.BYTES_PER_ELEMENT) as unknown as ArrayBuffer);
+	}
+}
+
+/**
+ * The visited set shared by all workers: an append-only store of fixed-width states with dense
+ * ids (handed out by Atomics.add on the control word COUNT), BFS tree links (`parent`, `via`), and
+ * a lock-free open-addressing index (linear probing over [tag, hash] word pairs). A new state is
+ * inserted by claiming an empty slot with Atomics.compareExchange (EMPTY -> BUSY), writing its
+ * words, links and hash, then publishing its id with Atomics.store; a reader that meets a BUSY slot
+ * spins until it is published (the lockless tables of LTSmin and DiVinE). The capacity is fixed:
+ * only the coordinating thread grows the store, while no worker is using it.
+ */
+export class SharedStore {
+	readonly words: number;
+	data: Uint32Array;
+	parent: Int32Array;
+	via: Int32Array;
+	/** Slot i is `table[2i]` (tag) and `table[2i+1]` (hash). */
+	private table: Int32Array;
+	private mask: number;
+	private readonly control: Int32Array;
+
+	/** Views over `buffers`; `control` holds the id counter. */
+	constructor(words: number, buffers: StoreBuffers, control: Int32Array) {
+		this.words = words;
+		this.control = control;
+		this.data = new Uint32Array(buffers.data);
+		this.parent = new Int32Array(buffers.parent);
+		this.via = new Int32Array(buffers.via);
+		this.table = new Int32Array(buffers.table);
+		this.mask = (this.table.length >>> 1) - 1;
+	}
+
+	/** A store for `capacity` states, or null when the budget refuses it. */
+	static create(words: number, capacity: number, control: Int32Array, budget: MemoryBudget): SharedStore | null {
+		const data = budget.alloc(SharedUint32Array, capacity * words);
+		const parent = data && budget.alloc(SharedInt32Array, capacity);
+		const via = parent && budget.alloc(SharedInt32Array, capacity);
+		const table = via && budget.alloc(SharedInt32Array, 2 * tableSlots(capacity));
+		if (data === null || parent === null || via === null || table === null) {
+			for (const arr of [data, parent, via]) if (arr) budget.release(arr);
+			return null;
+		}
+		const buffer = (arr: Int32Array | Uint32Array): SharedArrayBuffer => arr.buffer as unknown as SharedArrayBuffer;
+		return new SharedStore(words, { data: buffer(data), parent: buffer(parent), via: buffer(via), table: buffer(table) }, control);
+	}
+
+	/** States that fit: ids are 0..capacity-1. */
+	get capacity(): number {
+		return this.parent.length;
+	}
+
+	/** States stored. */
+	get count(): number {
+		return Math.min(Atomics.load(this.control, COUNT), this.capacity);
+	}
+
+	get buffers(): StoreBuffers {
+		return {
+			data: this.data.buffer as SharedArrayBuffer,
+			parent: this.parent.buffer as SharedArrayBuffer,
+			via: this.via.buffer as SharedArrayBuffer,
+			table: this.table.buffer as SharedArrayBuffer,
+		};
+	}
+
+	/** Bytes of shared memory a store of `capacity` states takes. */
+	static bytes(words: number, capacity: number): number {
+		return 4 * (capacity * (words + 2) + 2 * tableSlots(capacity));
+	}
+
+	/**
+	 * Looks `src` (its first `words` words) up; safe to call from several threads at once. Returns
+	 * its id if present; otherwise stores it with the given BFS links and returns `~id`; returns
+	 * NO_ROOM when the capacity is exhausted.
+	 */
+	findOrAdd(src: Uint32Array, parent: number, action: number): number {
+		const words = this.words;
+		const h = hashWords(src, words) | 0;
+		const table = this.table;
+		const data = this.data;
+		const mask = this.mask;
+		let i = h & mask;
+		for (;;) {
+			const k = i << 1;
+			let tag = Atomics.load(table, k);
+			if (tag === EMPTY) {
+				if (Atomics.compareExchange(table, k, EMPTY, BUSY) === EMPTY) return this.insert(k, h, src, parent, action);
+				tag = Atomics.load(table, k);
+			}
+			while (tag === BUSY) tag = Atomics.load(table, k);
+			if (tag === EMPTY) continue; // its claimer found no room and released it: look again
+			if (table[k + 1] === h) {
+				const off = (tag - TAG_BASE) * words;
+				let w = 0;
+				while (w < words && data[off + w] === src[w]) w++;
+				if (w === words) return tag - TAG_BASE;
+			}
+			i = (i + 1) & mask;
+		}
+	}
+
+	/** Fills the slot claimed at `table[k]` (BUSY) and publishes it. */
+	private insert(k: number, h: number, src: Uint32Array, parent: number, action: number): number {
+		const table = this.table;
+		const id = Atomics.add(this.control, COUNT, 1);
+		if (id >= this.parent.length) {
+			Atomics.store(table, k, EMPTY);
+			return NO_ROOM;
+		}
+		const words = this.words;
+		const data = this.data;
+		const off = id * words;
+		for (let w = 0; w < words; w++) data[off + w] = src[w] as number;
+		this.parent[id] = parent;
+		this.via[id] = action;
+		table[k + 1] = h;
+		Atomics.store(table, k, id + TAG_BASE);
+		return ~id;
+	}
+
+	/** Copies state `id` into `out` (no allocation). */
+	load(id: number, out: Uint32Array): void {
+		const words = this.words;
+		const data = this.data;
+		const off = id * words;
+		for (let w = 0; w < words; w++) out[w] = data[off + w] as number;
+	}
+
+	/** A fresh (unshared) copy of state `id`. */
+	copyState(id: number): Uint32Array {
+		const out = new Uint32Array(this.words);
+		this.load(id, out);
+		return out;
+	}
+
+	/** Lexicographic order of the words of states `a` and `b` (negative, 0, positive). */
+	compare(a: number, b: number): number {
+		const words = this.words;
+		const data = this.data;
+		for (let w = 0; w < words; w++) {
+			const d = (data[a * words + w] as number) - (data[b * words + w] as number);
+			if (d !== 0) return d;
+		}
+		return 0;
+	}
+
+	/** Ids on the BFS-tree path from the initial state to `id`, and the actions between them. */
+	pathTo(id: number): { ids: number[]; actions: number[] } {
+		const ids: number[] = [];
+		const actions: number[] = [];
+		for (let v = id; v !== -1; v = this.parent[v] as number) {
+			ids.push(v);
+			if (this.parent[v] !== -1) actions.push(this.via[v] as number);
+		}
+		return { ids: ids.reverse(), actions: actions.reverse() };
+	}
+
+	/**
+	 * Grows to `capacity` states (new arrays; the index is rebuilt from the cached hashes). Only
+	 * while no other thread uses the store. False, nothing changed, when the budget refuses.
+	 */
+	grow(capacity: number, budget: MemoryBudget): boolean {
+		const bigger = SharedStore.create(this.words, capacity, this.control, budget);
+		if (bigger === null) return false;
+		bigger.data.set(this.data);
+		bigger.parent.set(this.parent);
+		bigger.via.set(this.via);
+		const old = this.table;
+		const table = bigger.table;
+		const mask = bigger.mask;
+		for (let k = 0; k < old.length; k += 2) {
+			const tag = old[k] as number;
+			if (tag < TAG_BASE) continue;
+			const h = old[k + 1] as number;
+			let j = h & mask;
+			while (table[j << 1] !== EMPTY) j = (j + 1) & mask;
+			table[j << 1] = tag;
+			table[(j << 1) + 1] = h;
+		}
+		for (const arr of [this.data, this.parent, this.via, this.table]) budget.release(arr);
+		this.data = bigger.data;
+		this.parent = bigger.parent;
+		this.via = bigger.via;
+		this.table = table;
+		this.mask = mask;
+		return true;
+	}
+}
+
+/** Slots of the index for `capacity` states: a power of two, loaded at most MAX_LOAD. */
+function tableSlots(capacity: number): number {
+	let slots = 16;
+	while (slots * MAX_LOAD < capacity) slots *= 2;
+	return slots;
+}

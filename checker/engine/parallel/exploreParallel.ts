@@ -1,0 +1,131 @@
+import { explore } from "../explore.ts";
+import { MemoryBudget } from "../memory.ts";
+import type { SafetyProperty } from "../search.ts";
+import { NO_ROOM } from "../stateStore.ts";
+import { concretize } from "../trace.ts";
+import type { TransitionSystem } from "../TransitionSystem.ts";
+import type { ExploreOptions, ExploreResult, Trace } from "../types.ts";
+import { loadFactory, type SystemBundle, type SystemFactory } from "./factory.ts";
+import { ParallelSearch } from "./ParallelSearch.ts";
+import type { SharedStore } from "./SharedStore.ts";
+
+/** Options of {@link exploreParallel}: those of `explore`, except that symmetry comes from the factory. */
+export interface ParallelExploreOptions extends Omit<ExploreOptions, "canonicalize"> {
+	/** Worker threads (a positive integer). */
+	workers: number;
+}
+
+/**
+ * Explores the system the factory builds with `workers` worker threads over one shared state
+ * store, and checks its safety properties and deadlock; the same contract as `explore`:
+ *
+ * - 'holds' runs give exactly the sequential engine's states, transitions and depth;
+ * - a violation comes with a shortest counterexample (re-concretized under symmetry). The violating
+ *   state is the least, by its words, of the violations at the least depth, so the verdict, the
+ *   property, the counterexample's length and its last state do not depend on thread timing (the
+ *   path leading there may: parents are whichever worker stored a state first). Every level is
+ *   finished before a verdict, so `states` counts the whole last level (the sequential engine stops
+ *   storing at the first violation);
+ * - bounds stop with 'incomplete'; at most `maxStates` states are stored. After the store is full
+ *   the level is still scanned for deadlocks (so a violation found is still a shortest one);
+ * - liveness properties are not explored in parallel: the sequential engine runs, with a warning.
+ *
+ * The factory is also loaded in the calling thread (for the initial state and the counterexample).
+ * Throws on invalid options, when the factory or a worker fails, or on a failed symmetry replay.
+ */
+export async function exploreParallel(factory: SystemFactory, options: ParallelExploreOptions): Promise<ExploreResult> {
+	const startTime = performance.now();
+	const workers = options.workers;
+	if (!Number.isSafeInteger(workers) || workers < 1) throw new Error(`exploreParallel: workers must be a positive integer, got ${String(workers)}`);
+	const maxStates = bound(options.maxStates, "maxStates");
+	const maxSeconds = bound(options.maxSeconds, "maxSeconds");
+	const maxMemoryBytes = bound(options.maxMemoryBytes, "maxMemoryBytes");
+	const bundle = await loadFactory(factory);
+	const { system, properties } = bundle;
+	if (properties.some((p) => p.kind !== "always")) {
+		const canonicalize = bundle.canonicalize ?? undefined;
+		const result = explore(system, properties, { ...options, canonicalize });
+		const note = `liveness properties are not checked in parallel: the sequential engine ran instead of ${workers} workers`;
+		return { ...result, warnings: [note, ...result.warnings] };
+	}
+	const safety = properties as readonly SafetyProperty[];
+	const warnings: string[] = [];
+	const search = ParallelSearch.create({
+		factory,
+		workers,
+		stateWords: system.stateWords,
+		actions: system.actions.length,
+		checkDeadlock: options.checkDeadlock ?? true,
+		maxStates,
+		deadline: startTime + maxSeconds * 1000,
+		budget: new MemoryBudget(maxMemoryBytes),
+		onProgress: options.onProgress ?? null,
+		startTime,
+	});
+	const result = (verdict: ExploreResult["verdict"], extra: Partial<ExploreResult>): ExploreResult => ({
+		verdict,
+		property: null,
+		states: search?.store.count ?? 0,
+		transitions: search?.transitions ?? 0,
+		depth: search?.depth ?? 0,
+		seconds: (performance.now() - startTime) / 1000,
+		trace: null,
+		stoppedBy: null,
+		warnings,
+		...extra,
+	});
+	if (search === null) return result("incomplete", { stoppedBy: "max-memory" });
+	const init = new Uint32Array(system.stateWords);
+	system.initial(init);
+	bundle.canonicalize?.(init);
+	if (search.store.findOrAdd(init, -1, -1) === NO_ROOM) return result("incomplete", { stoppedBy: search.storeFullReason });
+	system.load(init);
+	const failing = safety.findIndex((p) => !p.holds());
+	if (failing >= 0) {
+		search.violationId = 0;
+		search.violationProperty = failing;
+	} else {
+		await search.run();
+	}
+	if (search.violationId >= 0) {
+		const property = search.violationProperty < 0 ? "deadlock" : (safety[search.violationProperty] as SafetyProperty).name;
+		return result("violated", { property, trace: counterexample(bundle, search.store, search.violationId, property, warnings) });
+	}
+	if (search.stoppedBy !== null) return result("incomplete", { stoppedBy: search.stoppedBy });
+	return result("holds", {});
+}
+
+function bound(value: number | undefined, name: string): number {
+	if (value === undefined) return Number.POSITIVE_INFINITY;
+	if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
+		throw new Error(`exploreParallel: option ${name} must be a non-negative number, got ${String(value)}`);
+	}
+	return value;
+}
+
+/** The BFS-tree path to `id`, re-concretized under symmetry (with a warning if its concrete last state does not violate). */
+function counterexample(bundle: SystemBundle, store: SharedStore, id: number, property: string, warnings: string[]): Trace {
+	const { ids, actions } = store.pathTo(id);
+	const reps = ids.map((i) => store.copyState(i));
+	const canonicalize = bundle.canonicalize ?? null;
+	if (canonicalize === null) return { states: reps, actions, loopStart: null };
+	const trace = concretize(bundle.system, canonicalize, reps, actions);
+	if (!violates(bundle, trace.states[trace.states.length - 1] as Uint32Array, property)) {
+		warnings.push(
+			`the re-concretized counterexample's last state does not violate '${property}' although its representative ` +
+				"does: canonicalize is probably not a symmetry of this property",
+		);
+	}
+	return trace;
+}
+
+function violates(bundle: SystemBundle, state: Uint32Array, property: string): boolean {
+	const system: TransitionSystem = bundle.system;
+	system.load(state);
+	if (property !== "deadlock") return bundle.properties.some((p) => p.kind === "always" && p.name === property && !p.holds());
+	let successors = 0;
+	system.successors(() => {
+		successors++;
+	});
+	return successors === 0 && !system.isFinal();
+}

@@ -1,0 +1,38 @@
+import type { Property, TransitionSystem } from "../TransitionSystem.ts";
+
+/**
+ * What a worker thread needs to rebuild a system (a TransitionSystem cannot cross threads): the
+ * module (a file URL), the name of its export, and that export's structured-cloneable argument.
+ * The export is a {@link SystemBuilder}; it must build the same system every time it is called
+ * with the same `args` (same state layout, same action ids).
+ */
+export interface SystemFactory {
+	readonly module: string;
+	readonly export: string;
+	readonly args: unknown;
+}
+
+/** A system, its properties (bound to that system) and optionally its symmetry reduction. */
+export interface SystemBundle {
+	readonly system: TransitionSystem;
+	readonly properties: readonly Property[];
+	/** Rewrites a state in place to its orbit representative (see ExploreOptions.canonicalize). */
+	readonly canonicalize?: ((state: Uint32Array) => void) | null;
+}
+
+/** The shape of a factory module's export. */
+export type SystemBuilder = (args: never) => SystemBundle;
+
+/** Imports the factory's module and calls its export. Throws with the factory named when either fails. */
+export async function loadFactory(factory: SystemFactory): Promise<SystemBundle> {
+	const mod = (await import(factory.module)) as Record<string, unknown>;
+	const build = mod[factory.export];
+	if (typeof build !== "function") {
+		throw new Error(`exploreParallel: ${factory.module} has no function export '${factory.export}'`);
+	}
+	const bundle = (build as (args: unknown) => SystemBundle)(factory.args);
+	if (bundle === null || typeof bundle !== "object" || typeof bundle.system !== "object" || !Array.isArray(bundle.properties)) {
+		throw new Error(`exploreParallel: ${factory.module}#${factory.export} did not return { system, properties }`);
+	}
+	return bundle;
+}

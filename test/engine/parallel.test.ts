@@ -1,0 +1,167 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { type ExploreResult, explore, exploreParallel, type SystemFactory } from "../../checker/engine/index.ts";
+import { asExpected, runVariant, runVariantParallel } from "../../cli/runSpec.ts";
+import { guestMode } from "../../specs/guest-mode.ts";
+import { naiveDistances } from "../fixtures/naive.ts";
+import { counterBundle, FACTORIES, graphBundle } from "../fixtures/parallelFactories.ts";
+import { randomGraph, testSeed } from "../fixtures/randomGraph.ts";
+import { assertRealPath, nodesOf } from "../fixtures/traceCheck.ts";
+
+const factory = (name: "graphBundle" | "counterBundle", args: unknown): SystemFactory => ({ module: FACTORIES, export: name, args });
+type GraphArgs = Parameters<typeof graphBundle>[0];
+type CounterArgs = Parameters<typeof counterBundle>[0];
+
+function sequential(args: GraphArgs, checkDeadlock: boolean): ExploreResult {
+	const { system, properties } = graphBundle(args);
+	return explore(system, properties, { checkDeadlock });
+}
+
+function counters(args: CounterArgs, options: { maxStates?: number } = {}): ExploreResult {
+	const { system, properties, canonicalize } = counterBundle(args);
+	return explore(system, properties, { ...options, ...(canonicalize ? { canonicalize } : {}) });
+}
+
+/** The figures that must not depend on the number of threads. */
+const figures = (r: ExploreResult) => ({ verdict: r.verdict, property: r.property, states: r.states, transitions: r.transitions, depth: r.depth });
+
+describe(`exploreParallel vs explore on random graphs (seed ${testSeed})`, () => {
+	it("2 workers: same verdict; 'holds' with the same states, transitions and depth; the least shortest counterexample", async () => {
+		const seen = { holds: 0, good: 0, deadlock: 0 };
+		await fc.assert(
+			fc.asyncProperty(randomGraph(12), fc.boolean(), async ({ spec, bad }, checkDeadlock) => {
+				const args: GraphArgs = { spec, bad: [...bad] };
+				const seq = sequential(args, checkDeadlock);
+				const par = await exploreParallel(factory("graphBundle", args), { workers: 2, checkDeadlock });
+				expect(par.verdict).toBe(seq.verdict);
+				expect(par.property).toBe(seq.property);
+				if (seq.verdict === "holds") {
+					seen.holds++;
+					expect(figures(par)).toEqual(figures(seq));
+					return;
+				}
+				const trace = par.trace as NonNullable<ExploreResult["trace"]>;
+				assertRealPath(spec, trace);
+				expect(trace.actions.length).toBe(seq.trace?.actions.length);
+				// the violating state is the least (by its words; word 0 is the node) of its kind at that depth
+				const dist = naiveDistances(spec);
+				const final = new Set(spec.final ?? []);
+				const violates = par.property === "good" ? (v: number) => bad.has(v) : (v: number) => (spec.succ[v] ?? []).length === 0 && !final.has(v);
+				const least = Math.min(...[...dist].filter(([v, d]) => d === trace.actions.length && violates(v)).map(([v]) => v));
+				expect(nodesOf(trace).at(-1)).toBe(least);
+				seen[par.property === "good" ? "good" : "deadlock"]++;
+			}),
+			{ seed: testSeed, numRuns: 200 },
+		);
+		// Every outcome must be exercised, or the comparison above proves little.
+		expect(Math.min(seen.holds, seen.good, seen.deadlock)).toBeGreaterThan(10);
+	});
+});
+
+describe("exploreParallel on the K^n counter", () => {
+	it("1 and 2 workers give exactly the sequential states, transitions and depth (through several growths)", async () => {
+		const args: CounterArgs = { k: 24, n: 4 };
+		const seq = counters(args);
+		expect(seq.states).toBe(24 ** 4);
+		for (const workers of [1, 2]) {
+			const par = await exploreParallel(factory("counterBundle", args), { workers });
+			expect(figures(par)).toEqual(figures(seq));
+			expect(par.warnings).toEqual([]);
+		}
+	});
+
+	it("under symmetry: the same reduced state count, and a shortest counterexample re-concretized into a real path", async () => {
+		const args: CounterArgs = { k: 8, n: 4, symmetric: true, limit: 13 };
+		const seq = counters(args);
+		const par = await exploreParallel(factory("counterBundle", args), { workers: 2 });
+		expect(par).toMatchObject({ verdict: "violated", property: "below" });
+		expect(seq.verdict).toBe("violated");
+		const trace = par.trace as NonNullable<ExploreResult["trace"]>;
+		expect(trace.actions).toHaveLength(13);
+		trace.actions.forEach((a, i) => {
+			const before = trace.states[i] as Uint32Array;
+			const after = trace.states[i + 1] as Uint32Array;
+			expect(Array.from(after, (x, j) => x - (before[j] as number))).toEqual(Array.from(after, (_, j) => (j === a ? 1 : 0)));
+		});
+		const holding = { k: 8, n: 4, symmetric: true };
+		expect(figures(await exploreParallel(factory("counterBundle", holding), { workers: 2 }))).toEqual(figures(counters(holding)));
+	});
+
+	it("a deadlock is found at the least depth", async () => {
+		const args: CounterArgs = { k: 5, n: 3, finalAtMax: false };
+		const par = await exploreParallel(factory("counterBundle", args), { workers: 2 });
+		expect(par).toMatchObject({ verdict: "violated", property: "deadlock" });
+		expect(par.trace?.states.at(-1)).toEqual(Uint32Array.of(4, 4, 4));
+		expect(par.trace?.actions).toHaveLength(12);
+	});
+});
+
+describe("exploreParallel: bounds", () => {
+	const k3n4 = factory("counterBundle", { k: 3, n: 4 });
+
+	it("maxStates equal to the state count completes; one less stops with 'incomplete' after exactly that many", async () => {
+		expect((await exploreParallel(k3n4, { workers: 2, maxStates: 81 })).verdict).toBe("holds");
+		const r = await exploreParallel(k3n4, { workers: 2, maxStates: 80 });
+		expect(r).toMatchObject({ verdict: "incomplete", stoppedBy: "max-states", states: 80, trace: null });
+		expect(await exploreParallel(k3n4, { workers: 2, maxStates: 0 })).toMatchObject({ verdict: "incomplete", states: 0 });
+	});
+
+	it("maxSeconds and maxMemoryBytes stop with 'incomplete'", async () => {
+		const big = factory("counterBundle", { k: 10, n: 5 });
+		expect(await exploreParallel(big, { workers: 2, maxSeconds: 0 })).toMatchObject({ verdict: "incomplete", stoppedBy: "max-seconds" });
+		const r = await exploreParallel(big, { workers: 2, maxMemoryBytes: 200_000 });
+		expect(r).toMatchObject({ verdict: "incomplete", stoppedBy: "max-memory" });
+		expect(r.states).toBeGreaterThan(0);
+		expect(r.states).toBeLessThan(100_000);
+	});
+
+	it("a violation found in the level that hit the bound is still a shortest one", async () => {
+		const r = await exploreParallel(factory("counterBundle", { k: 10, n: 4, limit: 3 }), { workers: 2, maxStates: 30 });
+		expect(r).toMatchObject({ verdict: "violated", property: "below", stoppedBy: null });
+		expect(r.trace?.actions).toHaveLength(3);
+	});
+
+	it("rejects invalid options", async () => {
+		await expect(exploreParallel(k3n4, { workers: 0 })).rejects.toThrow(/workers must be a positive integer/);
+		await expect(exploreParallel(k3n4, { workers: 2, maxStates: -1 })).rejects.toThrow(/maxStates/);
+	});
+});
+
+describe("exploreParallel: fallbacks and failures", () => {
+	const spec = { nodes: 3, threads: 1, actionThreads: [0], succ: [[[0, 1]], [[0, 2]], [[0, 0]]] as [number, number][][] };
+
+	it("liveness properties are checked by the sequential engine, with a warning", async () => {
+		const args: GraphArgs = { spec, p: [0], q: [2] };
+		const { system, properties } = graphBundle(args);
+		const seq = explore(system, properties);
+		const par = await exploreParallel(factory("graphBundle", args), { workers: 2 });
+		expect(figures(par)).toEqual(figures(seq));
+		expect(par.warnings[0]).toMatch(/liveness properties are not checked in parallel/);
+	});
+
+	it("a factory without the export, or a system that throws in a worker, rejects; the next run still works", async () => {
+		await expect(exploreParallel({ module: FACTORIES, export: "nothing", args: {} }, { workers: 2 })).rejects.toThrow(/no function export 'nothing'/);
+		await expect(exploreParallel(factory("graphBundle", { spec, failAt: 1 }), { workers: 2 })).rejects.toThrow(/node 1 fails/);
+		expect((await exploreParallel(factory("graphBundle", { spec }), { workers: 2 })).states).toBe(3);
+	});
+});
+
+describe("guest-mode 2x2 (safety): the sequential engine and 2 workers agree", () => {
+	const config = { vcpus: 2, requesters: 2 };
+	for (const name of ["kernel", "rfc-1-6"]) {
+		for (const symmetry of [true, false]) {
+			it(`${name}, symmetry ${symmetry ? "on" : "off"}`, async () => {
+				const variant = guestMode.variants.find((v) => v.name === name);
+				if (!variant) throw new Error(`no variant ${name}`);
+				const options = { symmetry, properties: "safety" as const };
+				const seq = runVariant(guestMode, variant, config, options);
+				const par = await runVariantParallel(guestMode, variant, config, { ...options, workers: 2 });
+				expect(asExpected(par)).toBe(true);
+				expect(par.workers).toBe(2);
+				expect([par.verdict, par.property, par.symmetry]).toEqual([seq.verdict, seq.property, seq.symmetry]);
+				expect(par.counterexample?.steps.length).toBe(seq.counterexample?.steps.length);
+				if (seq.verdict === "holds") expect([par.states, par.transitions, par.depth]).toEqual([seq.states, seq.transitions, seq.depth]);
+			});
+		}
+	}
+});
