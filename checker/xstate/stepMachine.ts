@@ -55,7 +55,11 @@ export function compileStepSystem(machine: AnyStateMachine): MachineStepSystem {
   packInitial(machine, layout, init);
   // eventAt[a][pc]: the event of action a at its thread's state pc, if that state accepts it
   const eventAt: (StepEvent | undefined)[][] = actions.map(() => []);
-  steps.forEach((states) => states.forEach((events, pc) => events.forEach((ev) => (eventAt[ev.action]![pc] = ev))));
+  for (const states of steps) {
+    states.forEach((events, pc) => {
+      for (const ev of events) eventAt[ev.action]![pc] = ev;
+    });
+  }
   const value: Record<string, string> = layout.value(init);
   const context: Context = layout.readContext(init);
   const pcs = Int32Array.from(layout.threads, (_, t) => layout.threadState(init, t));
