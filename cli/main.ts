@@ -109,7 +109,8 @@ function check(specNames: string[], flags: CheckFlags, allowAsync: boolean): num
   const graphs = flags.graph ? new StateGraphCollector(flags.symmetry) : null;
   const live = !flags.json && process.stderr.isTTY === true;
   const jobs = runs.map(({ spec, variant }) => {
-    const config = { vcpus: flags.vcpus ?? spec.defaults.vcpus, requesters: flags.requesters ?? spec.defaults.requesters };
+    const defaults = variant.defaults ?? spec.defaults;
+    const config = { vcpus: flags.vcpus ?? defaults.vcpus, requesters: flags.requesters ?? defaults.requesters };
     const options: RunOptions = {
       maxStates: flags.maxStates,
       maxSeconds: flags.maxSeconds,

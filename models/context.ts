@@ -14,6 +14,17 @@ export interface KvmContext {
    * who will free it after its WAIT request (the consumer of guest-mode).
    */
   readonly model_retired: readonly (readonly boolean[])[];
+  /**
+   * kvm->mmu_lock, only in models that take it (the walk-takes-mmu-lock mutant): held by
+   * requester r (model_mmu_lock_requester[r]) or by vCPU v (model_mmu_lock_vcpu[v]).
+   */
+  readonly model_mmu_lock_requester?: readonly boolean[];
+  readonly model_mmu_lock_vcpu?: readonly boolean[];
+}
+
+/** kvm->mmu_lock is free (models without the lock: always). */
+export function mmuLockFree(ctx: KvmContext): boolean {
+  return !(ctx.model_mmu_lock_requester?.includes(true) || ctx.model_mmu_lock_vcpu?.includes(true));
 }
 
 export function setAt<T>(row: readonly T[], i: number, x: T): T[] {

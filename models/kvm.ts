@@ -8,7 +8,7 @@ import type { KvmContext } from './context.ts';
 import { IPI_IDLE, IPI_STATE_MAX, IPI_STATE_NAMES, MODE_NAMES, KVM_REQ_EVENT, KVM_REQ_TLB_FLUSH, OUTSIDE_GUEST_MODE, READING_SHADOW_PAGE_TABLES } from './kvm_host.ts';
 import { KVM_VCPU_KICK_MASK, type RequestMask } from './kvm_request_needs_ipi.ts';
 import { requesterRegion } from './requester.ts';
-import { type FinalCheck, vcpuRegion } from './vcpu_enter_guest.ts';
+import { type Fastpath, type FinalCheck, vcpuRegion } from './vcpu_enter_guest.ts';
 
 export interface KvmModelOptions {
   readonly vcpus: number;
@@ -19,6 +19,9 @@ export interface KvmModelOptions {
   readonly finalCheck?: FinalCheck;
   /** Request bits the vCPU handles; default: every bit the model sends. */
   readonly handledRequests?: number;
+  readonly fastpath?: Fastpath;
+  /** The walk-takes-mmu-lock mutant: WAIT consumers hold kvm->mmu_lock, and so does the lockless walk. */
+  readonly walkTakesMmuLock?: boolean;
 }
 
 export const vcpuName = (v: number): string => `vcpu${v}`;
@@ -30,14 +33,18 @@ export function createKvmMachine(options: KvmModelOptions): AnyStateMachine {
   const R = Array.from({ length: requesters }, (_, r) => r);
   const vcpuOptions = {
     finalCheck: options.finalCheck ?? 'kernel',
+    ...(options.fastpath ? { fastpath: options.fastpath } : {}),
+    ...(options.walkTakesMmuLock ? { walkTakesMmuLock: true } : {}),
     handledRequests: options.handledRequests ?? KVM_REQ_TLB_FLUSH | KVM_REQ_EVENT,
   };
-  const requesterOptions = { vcpus, waitRequestMask: options.waitRequestMask, kickMask: options.kickMask ?? KVM_VCPU_KICK_MASK };
+  const locking = options.walkTakesMmuLock === true;
+  const requesterOptions = { vcpus, waitRequestMask: options.waitRequestMask, kickMask: options.kickMask ?? KVM_VCPU_KICK_MASK, mmuLock: locking };
   const context: KvmContext = {
     mode: V.map(() => OUTSIDE_GUEST_MODE),
     requests: V.map(() => 0),
     model_ipi: R.map(() => V.map(() => IPI_IDLE)),
     model_retired: R.map(() => V.map(() => false)),
+    ...(locking ? { model_mmu_lock_requester: R.map(() => false), model_mmu_lock_vcpu: V.map(() => false) } : {}),
   };
   return setup({ types: { context: {} as KvmContext } }).createMachine({
     id: 'kvm',
@@ -52,6 +59,9 @@ export function createKvmMachine(options: KvmModelOptions): AnyStateMachine {
           requests: { type: 'int', max: KVM_REQ_TLB_FLUSH | KVM_REQ_EVENT, dims: ['vcpu'], flags: ['KVM_REQ_TLB_FLUSH', 'KVM_REQ_EVENT'] },
           model_ipi: { type: 'int', max: IPI_STATE_MAX, dims: ['requester', 'vcpu'], names: IPI_STATE_NAMES },
           model_retired: { type: 'bool', dims: ['requester', 'vcpu'] },
+          ...(locking
+            ? { model_mmu_lock_requester: { type: 'bool', dims: ['requester'] }, model_mmu_lock_vcpu: { type: 'bool', dims: ['vcpu'] } }
+            : {}),
         },
       },
     },

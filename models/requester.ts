@@ -14,7 +14,7 @@
  * order, one at a time (a superset of the kernel's schedules, and symmetric in the vCPUs).
  */
 import type { KvmContext } from './context.ts';
-import { mapColumn, mapRow, setAt, setAt2 } from './context.ts';
+import { mapColumn, mapRow, mmuLockFree, setAt, setAt2 } from './context.ts';
 import {
   IN_GUEST_MODE,
   EXITING_GUEST_MODE,
@@ -38,6 +38,8 @@ export interface RequesterOptions {
   readonly waitRequestMask: RequestMask;
   /** The mask of kvm_vcpu_kick(). */
   readonly kickMask: RequestMask;
+  /** The WAIT consumer holds kvm->mmu_lock from before the replacement until after the free (as a zap does). */
+  readonly mmuLock?: boolean;
 }
 
 /** The vCPU requester r is working on (its request bit set, cmpxchg not yet done), or -1. */
@@ -175,27 +177,34 @@ export function requesterRegion(r: number, options: RequesterOptions): RegionCon
   const kick = kvmVcpuKick(thread, r, { vcpus: options.vcpus, request: KVM_REQ_EVENT, mask: options.kickMask }, 'done');
   const flush: RequestOptions = { vcpus: options.vcpus, request: KVM_REQ_TLB_FLUSH, mask: options.waitRequestMask };
 
+  const setLock = (held: boolean): Update => ({ context }) => ({ model_mmu_lock_requester: setAt(context.model_mmu_lock_requester!, r, held) });
+  const locking = options.mmuLock === true;
+  // rcu_assign_pointer(root, new): the resource every vCPU holds now is retired by r
+  const replace = {
+    [`${thread}.model_replace_resource`]: to('kvm_make_all_cpus_request', {
+      update: ({ context }) => ({
+        model_retired: vcpus.reduce(
+          (m, v) => (m.some((row) => row[v]) ? m : mapColumn(m, v, (x, rr) => (rr === r ? true : x))),
+          context.model_retired as boolean[][],
+        ),
+      }),
+    }),
+  };
   return {
     initial: 'start',
     states: {
       start: {
         on: {
           ...kick.choose,
-          // rcu_assign_pointer(root, new): the resource every vCPU holds now is retired by r
-          [`${thread}.model_replace_resource`]: to('kvm_make_all_cpus_request', {
-            update: ({ context }) => ({
-              model_retired: vcpus.reduce(
-                (m, v) => (m.some((row) => row[v]) ? m : mapColumn(m, v, (x, rr) => (rr === r ? true : x))),
-                context.model_retired as boolean[][],
-              ),
-            }),
-          }),
+          ...(locking ? { [`${thread}.spin_lock(mmu_lock)`]: to('mmu_locked', { guard: ({ context }) => mmuLockFree(context), update: setLock(true) }) } : replace),
         },
       },
+      ...(locking ? { mmu_locked: { on: replace } } : {}),
       ...kick.states,
       kvm_make_all_cpus_request: { on: kvmMakeAllCpusRequest(thread, r, flush, 'smp_call_function_many') },
       // waiting (if at all) for the acks of the CPUs it waits for, then free the old resource
-      smp_call_function_many: { on: { [`${thread}.free_pages(old)`]: to('done', { guard: ipisAcked(r) }) } },
+      smp_call_function_many: { on: { [`${thread}.free_pages(old)`]: to(locking ? 'freed' : 'done', { guard: ipisAcked(r) }) } },
+      ...(locking ? { freed: { on: { [`${thread}.spin_unlock(mmu_lock)`]: to('done', { update: setLock(false) }) } } } : {}),
       done: { type: 'final' },
     },
   };

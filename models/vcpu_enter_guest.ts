@@ -13,13 +13,14 @@
  * are merged with the adjacent store (only this thread observes them: the acks are its steps).
  */
 import type { KvmContext } from './context.ts';
-import { mapColumn, setAt } from './context.ts';
+import { mapColumn, mmuLockFree, setAt } from './context.ts';
 import {
   EXITING_GUEST_MODE,
   IN_GUEST_MODE,
   IPI_NONE,
   IPI_SENT,
   IPI_SENT_WAIT,
+  KVM_REQ_EVENT,
   OUTSIDE_GUEST_MODE,
   READING_SHADOW_PAGE_TABLES,
   REQUEST_NAMES,
@@ -44,8 +45,28 @@ export interface ExitHandler {
   readonly states: Readonly<Record<string, StateConfig>>;
 }
 
+/**
+ * The fastpath re-entry loop of x86 vcpu_enter_guest() (reference §4 step 10, §11.3 V9): an exit
+ * handled with EXIT_FASTPATH_REENTER_GUEST re-enters the guest without leaving IN_GUEST_MODE or
+ * enabling IRQs.
+ */
+export type Fastpath =
+  /** 2020+: before re-entering, kvm_vcpu_exit_request() is checked again; if true, leave the loop. */
+  | 'kernel'
+  /** A mutant: re-enter without the check, so a self-kick (no IPI) leaves a request pending in the guest. */
+  | 'no-exit-check';
+
 export interface VcpuOptions<C = KvmContext> {
   readonly finalCheck: FinalCheck;
+  /** Model the fastpath re-entry loop (default: no fastpath exits). */
+  readonly fastpath?: Fastpath;
+  /**
+   * A mutant: the lockless walk takes kvm->mmu_lock with IRQs off. A freer that holds mmu_lock
+   * while it waits for this CPU's IPI ack (kvm_flush_remote_tlbs() under mmu_lock) never gets it:
+   * why walk_shadow_page_lockless_begin() only disables IRQs (its comment: "make any free-er wait
+   * during kvm_flush_remote_tlbs() IPI").
+   */
+  readonly walkTakesMmuLock?: boolean;
   /** Request bits the vCPU has a kvm_check_request() handler for (others are never cleared). */
   readonly handledRequests: number;
   /**
@@ -116,6 +137,48 @@ export function vcpuRegion<C = KvmContext>(v: number, options: VcpuOptions<C>): 
   const exitHandler = options.exitHandler ?? { entry: {}, states: {} };
   const exits = Object.entries(options.exitToUserspace ?? {}).map(([name, { guard, target }]) => ({ name, target, guard: guard as unknown as Guard }));
   const leaving: Guard = (a) => exits.some((e) => e.guard(a));
+  const vmExit = to('handle_exit', { update: setMode(OUTSIDE_GUEST_MODE) });
+  const setWalkLock = (held: boolean): Update => ({ context }) => ({ model_mmu_lock_vcpu: setAt(context.model_mmu_lock_vcpu!, v, held) });
+  // The fastpath runs with IRQs off and mode still IN_GUEST_MODE (or EXITING_GUEST_MODE). Its
+  // handler may send the vCPU an interrupt (e.g. handle_fastpath_set_msr_irqoff() writing the
+  // x2APIC ICR with itself as destination): kvm_make_request(KVM_REQ_EVENT) and a self-kick, which
+  // in kvm_vcpu_kick() is a plain IN_GUEST_MODE -> EXITING_GUEST_MODE write and no IPI.
+  const fastpathHandler: StateConfig = {
+    on: {
+      [ev('handle_fastpath(self-IPI):kvm_make_request(KVM_REQ_EVENT)')]: to('fastpath_self_kick', {
+        update: ({ context }) => ({ requests: setAt(context.requests, v, context.requests[v]! | KVM_REQ_EVENT) }),
+      }),
+      [ev('handle_fastpath')]: to('fastpath_handled'),
+    },
+  };
+  const selfKick: StateConfig = {
+    on: {
+      [ev('kvm_vcpu_kick(self)')]: to('fastpath_handled', {
+        update: ({ context }) => ({ mode: context.mode[v] === IN_GUEST_MODE ? setAt(context.mode, v, EXITING_GUEST_MODE) : (context.mode as number[]) }),
+      }),
+    },
+  };
+  const fastpathStates: Record<string, StateConfig> =
+    options.fastpath === undefined
+      ? {}
+      : {
+          fastpath: fastpathHandler,
+          fastpath_self_kick: selfKick,
+          ...(options.fastpath === 'kernel'
+            ? {
+                fastpath_handled: {
+                  on: {
+                    // if (unlikely(kvm_vcpu_exit_request(vcpu))) break; -- then the ordinary exit path
+                    [ev('kvm_vcpu_exit_request(mode)')]: [to('fastpath_break', { guard: modeIsExiting }), to('fastpath_mode_read')],
+                  },
+                },
+                fastpath_mode_read: {
+                  on: { [ev('kvm_vcpu_exit_request(requests)')]: [to('fastpath_break', { guard: requestPending }), to('guest')] },
+                },
+                fastpath_break: { on: { [ev('vcpu_enter_guest(vm_exit)')]: vmExit } },
+              }
+            : { fastpath_handled: { on: { [ev('vcpu_enter_guest(reenter)')]: to('guest') } } }),
+        };
 
   return {
     initial: 'OUTSIDE_GUEST_MODE',
@@ -160,7 +223,14 @@ export function vcpuRegion<C = KvmContext>(v: number, options: VcpuOptions<C>): 
       },
       cancel_injection: { on: { [ev('vcpu_enter_guest(cancel_injection)')]: outside } },
       // VM-exit (an IPI or any other reason), then vcpu->mode = OUTSIDE_GUEST_MODE; smp_wmb(); IRQs on.
-      guest: { on: { [ev('vcpu_enter_guest(vm_exit)')]: to('handle_exit', { update: setMode(OUTSIDE_GUEST_MODE) }) } },
+      guest: {
+        on: {
+          [ev('vcpu_enter_guest(vm_exit)')]: vmExit,
+          // an exit the fastpath handles is not the IPI's: a pending IPI forces an ordinary exit
+          ...(options.fastpath ? { [ev('vcpu_enter_guest(fastpath_exit)')]: to('fastpath', { guard: noIpi }) } : {}),
+        },
+      },
+      ...fastpathStates,
       // vmx_handle_exit(): IRQs on; a page fault may take the lockless shadow-page walk
       handle_exit: {
         on: {
@@ -176,14 +246,30 @@ export function vcpuRegion<C = KvmContext>(v: number, options: VcpuOptions<C>): 
         },
       },
       ...Object.fromEntries(Object.entries(exitHandler.states).map(([name, state]) => [name, { on: { [ev('ack_kick')]: ackKick, ...state.on } }])),
-      READING_SHADOW_PAGE_TABLES: {
-        // the walk dereferences the current root (the resource); it must not be freed under it
-        on: {
-          [ev('walk_shadow_page_lockless(read_spte)')]: to('spte_read', loadResource),
-        },
-      },
-      // walk_shadow_page_lockless_end(): smp_store_release(&vcpu->mode, OUTSIDE_GUEST_MODE); local_irq_enable()
-      spte_read: { on: { [ev('walk_shadow_page_lockless_end')]: outside } },
+      ...(options.walkTakesMmuLock
+        ? {
+            // spin_lock(): try to take the lock; on contention cpu_relax() and retry, IRQs still off
+            READING_SHADOW_PAGE_TABLES: {
+              on: {
+                [ev('spin_lock(mmu_lock)')]: [
+                  to('walk_mmu_locked', { guard: ({ context }) => mmuLockFree(context), update: setWalkLock(true) }),
+                  to('walk_mmu_lock_spin'),
+                ],
+              },
+            },
+            walk_mmu_lock_spin: { on: { [ev('cpu_relax')]: to('READING_SHADOW_PAGE_TABLES') } },
+            walk_mmu_locked: { on: { [ev('walk_shadow_page_lockless(read_spte)')]: to('spte_read', loadResource) } },
+            spte_read: { on: { [ev('spin_unlock(mmu_lock)')]: to('walk_mmu_unlocked', { update: setWalkLock(false) }) } },
+            walk_mmu_unlocked: { on: { [ev('walk_shadow_page_lockless_end')]: outside } },
+          }
+        : {
+            READING_SHADOW_PAGE_TABLES: {
+              // the walk dereferences the current root (the resource); it must not be freed under it
+              on: { [ev('walk_shadow_page_lockless(read_spte)')]: to('spte_read', loadResource) },
+            },
+            // walk_shadow_page_lockless_end(): smp_store_release(&vcpu->mode, OUTSIDE_GUEST_MODE); local_irq_enable()
+            spte_read: { on: { [ev('walk_shadow_page_lockless_end')]: outside } },
+          }),
     },
   };
 }

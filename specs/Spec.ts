@@ -26,6 +26,8 @@ export interface Variant {
   readonly description: string;
   readonly expected: Expected;
   readonly build: (config: SpecConfig) => SpecInstance;
+  /** This variant's default configuration when it differs from the spec's (e.g. a bigger model). */
+  readonly defaults?: SpecConfig;
 }
 
 /**

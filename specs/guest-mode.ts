@@ -78,11 +78,18 @@ export const requestConsumed = (config: SpecConfig): ViewProperty[] =>
 
 const HOLDS: Expected = { verdict: 'holds' };
 
-function variant(name: string, description: string, expected: Expected, options: Omit<KvmModelOptions, 'vcpus' | 'requesters'>): Variant {
+function variant(
+  name: string,
+  description: string,
+  expected: Expected,
+  options: Omit<KvmModelOptions, 'vcpus' | 'requesters'>,
+  defaults?: SpecConfig,
+): Variant {
   return {
     name,
     description,
     expected,
+    ...(defaults ? { defaults } : {}),
     build: (config) => ({
       machine: createKvmMachine({ ...config, ...options }),
       properties: [noMissedRequest(config), noMissedWait(config), ...waitReturns(config), ...requestConsumed(config)],
@@ -130,6 +137,27 @@ export const guestMode: Spec = {
       'mutant (pre-2008 shape, reference §10.2): requests checked before mode = IN_GUEST_MODE is published',
       { verdict: 'violated', property: 'no-missed-request' },
       { waitRequestMask: WAIT_REQUEST_RULES.kernel, finalCheck: 'before-mode-store' },
+    ),
+    variant(
+      'fastpath',
+      'the kernel rule with the fastpath re-entry loop, which re-checks kvm_vcpu_exit_request() before re-entering (2020+)',
+      HOLDS,
+      { waitRequestMask: WAIT_REQUEST_RULES.kernel, fastpath: 'kernel' },
+      { vcpus: 2, requesters: 1 },
+    ),
+    variant(
+      'fastpath-no-exit-check',
+      'mutant (reference §4 step 10, §11.3 V9): the fastpath re-enters the guest without kvm_vcpu_exit_request(): a self-kick sends no IPI, so the request waits in the guest',
+      { verdict: 'violated', property: 'no-missed-request' },
+      { waitRequestMask: WAIT_REQUEST_RULES.kernel, fastpath: 'no-exit-check' },
+      { vcpus: 2, requesters: 1 },
+    ),
+    variant(
+      'walk-takes-mmu-lock',
+      'mutant: the lockless walk takes kvm->mmu_lock with IRQs off while a freer holds it and waits for that CPU\'s ack (why walk_shadow_page_lockless_begin() only disables IRQs)',
+      { verdict: 'violated', property: 'wait-returns' },
+      { waitRequestMask: WAIT_REQUEST_RULES.kernel, walkTakesMmuLock: true },
+      { vcpus: 2, requesters: 1 },
     ),
     variant(
       'no-action-logged',

@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import type { Trace } from '../engine/types.ts';
 import { Coverage, type CoverageReport } from './coverage.ts';
 import { actionKinds } from './kinds.ts';
-import { type Burst, type SafetyCheck, ScheduleRunner, scheduleArbitrary } from './schedule.ts';
+import { type SafetyCheck, ScheduleRunner } from './runner.ts';
+import { type Schedule, scheduleArbitrary } from './schedule.ts';
 import type { StepSystem } from './StepSystem.ts';
 
 export interface FuzzOptions {
@@ -33,7 +34,7 @@ export interface FuzzViolation {
   readonly property: string;
   /** The shrunk schedule as a path of the system from its initial state. */
   readonly trace: Trace;
-  readonly schedule: readonly Burst[];
+  readonly schedule: Schedule;
   /** `seed:path`: replays this counterexample on the first run. */
   readonly replay: string;
   /** The run (1-based) that first failed, before shrinking. */
@@ -100,7 +101,7 @@ export function fuzz(system: StepSystem, properties: readonly SafetyCheck[], opt
 }
 
 /** Re-runs a violating schedule, keeping its states. Throws if the model itself threw (not a violation). */
-function traceOf(runner: ScheduleRunner, schedule: readonly Burst[]): { property: string; trace: Trace } {
+function traceOf(runner: ScheduleRunner, schedule: Schedule): { property: string; trace: Trace } {
   const states: Uint32Array[] = [];
   const outcome = runner.run(schedule, (state) => states.push(state.slice()));
   if (outcome.violation === null) throw new Error('kvmcheck fuzz: the failing schedule does not violate a property when re-run (is the model deterministic?)');

@@ -2,5 +2,6 @@
 export type { CoverageReport } from './coverage.ts';
 export { type FuzzOptions, type FuzzResult, type FuzzViolation, fuzz } from './fuzz.ts';
 export { type ActionKinds, actionKinds, threadKind } from './kinds.ts';
-export { type Burst, DEADLOCK, type SafetyCheck, ScheduleRunner, scheduleArbitrary, type ScheduleShape } from './schedule.ts';
+export { DEADLOCK, type RunOutcome, type SafetyCheck, ScheduleRunner } from './runner.ts';
+export { type Burst, type Schedule, type ScheduleShape, scheduleArbitrary, swarmOf } from './schedule.ts';
 export { type StepSystem, stepSystem } from './StepSystem.ts';

@@ -70,6 +70,18 @@ describe("exploreParallel on the K^n counter", () => {
 		}
 	});
 
+	it("a level that outgrows the store mid-way (a fan-out of 3000 after a branching of 2) pauses, grows and gives the same figures", async () => {
+		// levels of 1, 2, 4 and 12000 states: the first capacity (4096) and the estimate from branching 2 are both too small
+		const fan = 3000;
+		const succ: [number, number][][] = [[[0, 1], [1, 2]], [[0, 3], [1, 4]], [[0, 5], [1, 6]]];
+		for (let v = 3; v <= 6; v++) succ[v] = Array.from({ length: fan }, (_, a): [number, number] => [a, 7 + (v - 3) * fan + a]);
+		const leaves = Array.from({ length: 4 * fan }, (_, i) => 7 + i);
+		const args: GraphArgs = { spec: { nodes: 7 + 4 * fan, threads: 1, actionThreads: leaves.slice(0, fan).fill(0), succ, final: leaves }, bad: [] };
+		const par = await exploreParallel(factory("graphBundle", args), { workers: 2 });
+		expect(figures(par)).toEqual(figures(sequential(args, true)));
+		expect(par.states).toBe(7 + 4 * fan);
+	});
+
 	it("under symmetry: the same reduced state count, and a shortest counterexample re-concretized into a real path", async () => {
 		const args: CounterArgs = { k: 8, n: 4, symmetric: true, limit: 13 };
 		const seq = counters(args);

@@ -1,7 +1,7 @@
 import type { SafetyProperty } from "../search.ts";
 import { NO_ROOM } from "../stateStore.ts";
 import type { TransitionSystem } from "../TransitionSystem.ts";
-import { COUNT, CURSOR, EXACT, FULL, GROW, type LevelMessage, type LevelReport, STOP, type StoreBuffers, type WorkerInit } from "./control.ts";
+import { COUNT, CURSOR, EXACT, FULL, GROW, type LevelMessage, type LevelReport, margin, STOP, type StoreBuffers, type WorkerInit } from "./control.ts";
 import type { SystemBundle } from "./factory.ts";
 import { SharedStore } from "./SharedStore.ts";
 
@@ -10,11 +10,12 @@ import { SharedStore } from "./SharedStore.ts";
  * state into the shared store, checks deadlock on the states it expands and the safety properties
  * on the states it stores, and keeps the least (by state words) of each kind of violation.
  *
- * Growth protocol: before each expansion it makes sure the store has room for every worker's
- * expansion in flight (at most one new state per action each); when it has not, it raises GROW
- * and returns a paused report, keeping its place. When the capacity is final (EXACT), it expands
- * without that check and an insertion past the capacity raises FULL: from then on the level is
- * only scanned for deadlocks, nothing more is stored.
+ * It reads the shared flags only between chunks (no atomics per state but the insertions').
+ * Growth protocol: before each chunk it makes sure the store has room for a chunk per worker
+ * (at most one new state per action and state); when it has not, it raises GROW and returns a
+ * paused report (between chunks: nothing is left half done). When the capacity is final (EXACT), it expands without that
+ * check and an insertion past the capacity raises FULL: from then on the level is only scanned
+ * for deadlocks, nothing more is stored.
  */
 export class LevelWorker {
 	private readonly sys: TransitionSystem;
@@ -24,8 +25,9 @@ export class LevelWorker {
 	private readonly control: Int32Array;
 	private readonly progress: Float64Array;
 	private readonly index: number;
-	/** New states that may appear while every worker expands one state. */
-	private readonly margin: number;
+	/** Most new states one state's expansion stores (one per action). */
+	private readonly actions: number;
+	private readonly workers: number;
 	private readonly expandBuf: Uint32Array;
 	private readonly checkBuf: Uint32Array;
 	private readonly canonBuf: Uint32Array;
@@ -36,8 +38,6 @@ export class LevelWorker {
 	private freshCount = 0;
 	private succCount = 0;
 	private current = 0;
-	private next = 0;
-	private chunkEnd = 0;
 	private end = 0;
 	private chunk = 1;
 	private exact = false;
@@ -57,9 +57,9 @@ export class LevelWorker {
 		this.control = new Int32Array(init.control);
 		this.progress = new Float64Array(init.progress);
 		this.index = init.index;
-		const actions = Math.max(1, sys.actions.length);
-		this.margin = init.workers * actions;
-		this.fresh = new Int32Array(actions);
+		this.actions = Math.max(1, sys.actions.length);
+		this.workers = init.workers;
+		this.fresh = new Int32Array(this.actions);
 		this.expandBuf = new Uint32Array(sys.stateWords);
 		this.checkBuf = new Uint32Array(sys.stateWords);
 		this.canonBuf = new Uint32Array(sys.stateWords);
@@ -93,8 +93,6 @@ export class LevelWorker {
 		this.attach(msg.buffers);
 		this.end = msg.end;
 		this.chunk = msg.chunk;
-		this.next = 0;
-		this.chunkEnd = 0;
 		this.noInsert = false;
 		this.transitions = 0;
 		this.violationId = -1;
@@ -118,22 +116,20 @@ export class LevelWorker {
 		const control = this.control;
 		const store = this.store as SharedStore;
 		for (;;) {
-			if (this.next === this.chunkEnd) {
-				this.progress[this.index] = this.totalTransitions;
-				const c = Atomics.add(control, CURSOR, this.chunk);
-				if (c >= this.end) return this.report(false);
-				this.next = c;
-				this.chunkEnd = Math.min(c + this.chunk, this.end);
-			}
+			this.progress[this.index] = this.totalTransitions;
 			if (Atomics.load(control, STOP) !== 0) return this.report(false);
-			if (!this.noInsert) {
-				if (Atomics.load(control, FULL) !== 0) this.noInsert = true;
-				else if (!this.exact && (Atomics.load(control, GROW) !== 0 || Atomics.load(control, COUNT) + this.margin > store.capacity)) {
+			if (!this.noInsert && Atomics.load(control, FULL) !== 0) this.noInsert = true;
+			if (!this.noInsert && !this.exact && Atomics.load(control, CURSOR) < this.end) {
+				const room = margin(this.workers, this.chunk, this.actions);
+				if (Atomics.load(control, GROW) !== 0 || Atomics.load(control, COUNT) + room > store.capacity) {
 					Atomics.store(control, GROW, 1);
 					return this.report(true);
 				}
 			}
-			this.expand(this.next++);
+			const c = Atomics.add(control, CURSOR, this.chunk);
+			if (c >= this.end) return this.report(false);
+			const chunkEnd = Math.min(c + this.chunk, this.end);
+			for (let id = c; id < chunkEnd; id++) this.expand(id);
 		}
 	}
 

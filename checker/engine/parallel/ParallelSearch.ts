@@ -1,6 +1,6 @@
 import type { MemoryBudget } from "../memory.ts";
 import type { Progress, StopReason } from "../types.ts";
-import { CONTROL_WORDS, COUNT, CURSOR, EXACT, FULL, GROW, type LevelReport, STOP } from "./control.ts";
+import { CONTROL_WORDS, COUNT, CURSOR, EXACT, FULL, GROW, type LevelReport, margin, STOP } from "./control.ts";
 import type { SystemFactory } from "./factory.ts";
 import { MAX_CAPACITY, SharedStore } from "./SharedStore.ts";
 import { WorkerPool } from "./WorkerPool.ts";
@@ -35,9 +35,8 @@ const MAX_CHUNK = 256;
  *
  * Growth: before each level the store is grown (doubling) to hold the states stored so far, the
  * new states the level is expected to add (its frontier times the previous level's branching
- * factor) and one expansion per worker in flight. When a level still runs out of room, every
- * worker pauses at its next state boundary, the store grows, and they carry on where they stopped
- * (nothing is redone). With `maxStates` (or when memory refuses growth) the capacity becomes
+ * factor, at most as many as are stored) and a chunk per worker in flight. When a level still runs out of room, every worker
+ * pauses before its next chunk, the store grows, and they carry on (nothing is redone). With `maxStates` (or when memory refuses growth) the capacity becomes
  * final and an insertion past it stops storing (see LevelWorker).
  *
  * Verdicts: a level is always finished before a verdict, so the violation reported is one at the
@@ -104,7 +103,11 @@ export class ParallelSearch {
 		const pool = WorkerPool.acquire(cfg.workers);
 		let finished = false;
 		try {
-			await pool.init(inits);
+			for (const ready of await pool.init(inits)) {
+				if (ready.stateWords !== cfg.stateWords || ready.actions !== cfg.actions) {
+					throw new Error("exploreParallel: a worker built a different system (state words or actions differ): the factory must be deterministic");
+				}
+			}
 			await this.levels(pool);
 			finished = true;
 		} finally {
@@ -118,7 +121,6 @@ export class ParallelSearch {
 	private async levels(pool: WorkerPool): Promise<void> {
 		const control = this.control;
 		const all = Array.from({ length: this.cfg.workers }, (_, i) => i);
-		const margin = this.cfg.workers * Math.max(1, this.cfg.actions);
 		let start = 0;
 		let end = this.store.count;
 		for (let level = 0; start < end; level++) {
@@ -128,14 +130,16 @@ export class ParallelSearch {
 			}
 			const frontier = end - start;
 			this.frontierEnd = end;
-			this.reserve(end + Math.ceil(frontier * this.branching) + margin);
-			Atomics.store(control, CURSOR, start);
 			const chunk = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(frontier / (this.cfg.workers * CHUNKS_PER_WORKER))));
+			const room = margin(this.cfg.workers, chunk, this.cfg.actions);
+			// the estimate is capped at doubling: a level that outgrows it pauses for more
+			this.reserve(end + Math.min(Math.ceil(frontier * this.branching), end) + room);
+			Atomics.store(control, CURSOR, start);
 			const reports = await pool.exchange(all, { type: "level", start, end, chunk, buffers: this.store.buffers });
 			for (;;) {
 				const paused = all.filter((i) => (reports[i] as LevelReport).paused);
 				if (paused.length === 0) break;
-				this.reserve(Atomics.load(control, COUNT) + margin);
+				this.reserve(Atomics.load(control, COUNT) + room);
 				Atomics.store(control, GROW, 0);
 				const resumed = await pool.exchange(paused, { type: "resume", buffers: this.store.buffers });
 				paused.forEach((i, k) => {

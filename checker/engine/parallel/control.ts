@@ -20,6 +20,14 @@ export const FULL = 34;
 export const STOP = 35;
 export const CONTROL_WORDS = 48;
 
+/**
+ * Room the store must have beyond COUNT before a worker takes a chunk: every worker may be
+ * expanding a whole chunk, and a state stores at most one new state per action.
+ */
+export function margin(workers: number, chunk: number, actions: number): number {
+	return workers * chunk * Math.max(1, actions);
+}
+
 /** The shared arrays of a store, as sent to a worker (SharedArrayBuffers are shared, not copied). */
 export interface StoreBuffers {
 	readonly data: SharedArrayBuffer;
