@@ -4,7 +4,7 @@
  */
 export { explore } from "./explore.ts";
 export { exploreParallel, type ParallelExploreOptions } from "./parallel/exploreParallel.ts";
-export type { SystemBuilder, SystemBundle, SystemFactory } from "./parallel/factory.ts";
+export type { SystemBundle, SystemFactory } from "./parallel/factory.ts";
 export { type MinimizeSwitchesOptions, type MinimizeSwitchesResult, minimizeSwitches, threadSwitches } from "./minimizeSwitches.ts";
 export type { ExploreOptions, ExploreResult, Progress, Trace } from "./types.ts";
 export type {

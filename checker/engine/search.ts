@@ -81,12 +81,19 @@ export class Search {
 			if (this.halted) return;
 			let src = next;
 			const canon = this.cfg.canonicalize;
-			if (canon !== null) {
-				src = this.canonBuf;
-				src.set(next);
-				canon(src);
+			let r: number;
+			// A successor that is itself a stored representative needs no canonicalization:
+			// canonicalize maps every state of an orbit to one representative, which it fixes.
+			if (canon !== null && (r = this.store.find(next)) >= 0) {
+				// found as it is
+			} else {
+				if (canon !== null) {
+					src = this.canonBuf;
+					src.set(next);
+					canon(src);
+				}
+				r = this.store.findOrAdd(src, this.current, action);
 			}
-			const r = this.store.findOrAdd(src, this.current, action);
 			if (r === NO_ROOM) {
 				this.stop(this.store.fullReason);
 				return;

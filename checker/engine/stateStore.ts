@@ -115,6 +115,28 @@ export class StateStore {
 		return ~id;
 	}
 
+	/** The id of `src` (its first `words` words) if it is stored, else -1. */
+	find(src: Uint32Array): number {
+		const words = this.words;
+		const h = hashWords(src, words);
+		const slots = this.slots;
+		const hashes = this.hashes;
+		const data = this.data;
+		const mask = this.mask;
+		let i = h & mask;
+		for (;;) {
+			const id = slots[i] as number;
+			if (id === EMPTY) return -1;
+			if (hashes[i] === h) {
+				const off = id * words;
+				let k = 0;
+				while (k < words && data[off + k] === src[k]) k++;
+				if (k === words) return id;
+			}
+			i = (i + 1) & mask;
+		}
+	}
+
 	/** A fresh copy of state `id`. */
 	copyState(id: number): Uint32Array {
 		return this.data.slice(id * this.words, (id + 1) * this.words);

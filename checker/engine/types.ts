@@ -17,8 +17,10 @@ export interface ExploreOptions {
 	checkDeadlock?: boolean;
 	/**
 	 * Symmetry reduction: rewrites a state in place to the representative of its orbit. Must be a
-	 * symmetry of the system and of every property. Ignored (with a warning) when liveness
-	 * properties are checked.
+	 * symmetry of the system and of every property, and a canonical form: every state of an orbit
+	 * maps to the same representative, which it leaves unchanged (the search skips it for a
+	 * successor already stored as it is). Ignored (with a warning) when liveness properties are
+	 * checked.
 	 */
 	canonicalize?: (state: Uint32Array) => void;
 	/** Called about every 0.5 s during the search. */

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type { Trace } from '../engine/types.ts';
 import { Coverage, type CoverageReport } from './coverage.ts';
-import { actionKinds } from './kinds.ts';
+import { actionKinds, threadKinds } from './kinds.ts';
 import { type SafetyCheck, ScheduleRunner } from './runner.ts';
 import { type Schedule, scheduleArbitrary } from './schedule.ts';
 import type { StepSystem } from './StepSystem.ts';
@@ -63,7 +63,7 @@ export function fuzz(system: StepSystem, properties: readonly SafetyCheck[], opt
   const coverage = new Coverage(system.stateWords, kinds, options.coverageBytes ?? DEFAULT_COVERAGE_BYTES);
   const threads = system.threads.length;
   const arbitrary = scheduleArbitrary({
-    threads,
+    kindSizes: threadKinds(system.threads).sizes,
     maxBurst: options.maxBurst ?? Math.min(options.maxSteps, 4 * threads),
     maxBursts: options.maxBursts ?? Math.max(16, Math.ceil(options.maxSteps / 16)),
   });

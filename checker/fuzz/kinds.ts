@@ -8,6 +8,33 @@ import type { ActionLabel } from '../engine/TransitionSystem.ts';
 
 export const threadKind = (thread: string): string => thread.replace(/\d+$/, '');
 
+/** The kinds of a system's threads, numbered in order of first appearance. */
+export interface ThreadKinds {
+  /** Kind id of each thread. */
+  readonly kindOf: Int32Array;
+  /** Name of each kind id. */
+  readonly kinds: readonly string[];
+  /** Number of threads of each kind id. */
+  readonly sizes: readonly number[];
+}
+
+export function threadKinds(threads: readonly string[]): ThreadKinds {
+  const kinds: string[] = [];
+  const sizes: number[] = [];
+  const kindOf = Int32Array.from(threads, (t) => {
+    const name = threadKind(t);
+    let id = kinds.indexOf(name);
+    if (id < 0) {
+      id = kinds.length;
+      kinds.push(name);
+      sizes.push(0);
+    }
+    sizes[id]!++;
+    return id;
+  });
+  return { kindOf, kinds, sizes };
+}
+
 /** The kinds of a system's actions. */
 export interface ActionKinds {
   /** Kind id of each action id. */

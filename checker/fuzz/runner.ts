@@ -7,7 +7,7 @@
  * one action of that kind: a requester at `start` picks "make a request of some vCPU" or "replace
  * the resource" with equal chances, however many vCPUs there are.
  */
-import type { ActionKinds } from './kinds.ts';
+import { type ActionKinds, threadKinds } from './kinds.ts';
 import { mix, type Schedule, swarmOf } from './schedule.ts';
 import type { StepSystem } from './StepSystem.ts';
 
@@ -41,6 +41,7 @@ export class ScheduleRunner {
   private readonly enabled: number[] = [];
   private readonly kindsSeen: number[] = [];
   private readonly kindStamp: Int32Array;
+  private readonly kindOfThread: Int32Array;
   private stamp = 0;
   private cur: Uint32Array;
   private nxt: Uint32Array;
@@ -52,13 +53,14 @@ export class ScheduleRunner {
     private readonly options: RunnerOptions,
   ) {
     this.kindStamp = new Int32Array(kinds.kinds.length);
+    this.kindOfThread = threadKinds(system.threads).kindOf;
     this.cur = new Uint32Array(system.stateWords);
     this.nxt = new Uint32Array(system.stateWords);
   }
 
   run(schedule: Schedule, observe: StepObserver | null = null): RunOutcome {
     const sys = this.system;
-    const swarm = swarmOf(schedule, sys.threads.length);
+    const swarm = swarmOf(schedule, this.kindOfThread);
     const actions: number[] = [];
     const maxSteps = this.options.maxSteps;
     sys.initial(this.cur);

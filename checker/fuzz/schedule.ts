@@ -19,9 +19,12 @@ export interface Burst {
 }
 
 export interface Schedule {
-  /** The swarm has floor(2^(swarmSize / RESOLUTION)) threads (all of them at most). */
-  readonly swarmSize: number;
-  /** Which threads: the first ones in an order hashed from this seed. */
+  /**
+   * How many threads of each thread kind take part (in the order of `ThreadKinds.kinds`): a code
+   * `x` means none for 0, else floor(2^((x-1) / RESOLUTION)) of them (all at most).
+   */
+  readonly swarm: readonly number[];
+  /** Which threads of each kind: the first ones in an order hashed from this seed. */
   readonly swarmSeed: number;
   readonly bursts: readonly Burst[];
 }
@@ -31,27 +34,30 @@ const RESOLUTION = 8;
 
 /** The shape of random schedules. */
 export interface ScheduleShape {
-  readonly threads: number;
+  /** Number of threads of each thread kind. */
+  readonly kindSizes: readonly number[];
   /** Steps per burst at most. */
   readonly maxBurst: number;
   /** Bursts per schedule at most. */
   readonly maxBursts: number;
 }
 
-/** A log-uniform integer in 1..max, shrinking towards 1. */
-function logUniform(max: number): fc.Arbitrary<number> {
-  const top = Math.ceil(RESOLUTION * Math.log2(max));
-  return fc.noBias(fc.integer({ min: 0, max: top })).map((x) => Math.min(max, Math.floor(2 ** (x / RESOLUTION))));
-}
+/** Codes of a log-uniform integer in 1..max (code x: floor(2^(x / RESOLUTION))), shrinking towards 1. */
+const logCodes = (max: number): fc.Arbitrary<number> => fc.noBias(fc.integer({ min: 0, max: Math.ceil(RESOLUTION * Math.log2(max)) }));
+const fromLogCode = (x: number, max: number): number => Math.min(max, Math.floor(2 ** (x / RESOLUTION)));
 
 /**
- * Schedules of 1..maxBursts bursts (uniformly many). Thread indices and picks are uniform
- * (fast-check's bias towards small numbers would keep most bursts on a few threads).
+ * Schedules of 1..maxBursts bursts (uniformly many). Per thread kind, the swarm takes a
+ * log-uniform number of its threads (or none), so that a kind of 2 threads takes part as often as
+ * a kind of 64, and small swarms are common. Thread indices and picks are uniform (fast-check's
+ * bias towards small numbers would keep most bursts on a few threads).
  */
 export function scheduleArbitrary(shape: ScheduleShape): fc.Arbitrary<Schedule> {
-  const burst = fc.record({ thread: fc.noBias(fc.nat({ max: shape.threads - 1 })), steps: logUniform(shape.maxBurst), pick: fc.noBias(fc.nat()) });
+  const steps = logCodes(shape.maxBurst).map((x) => fromLogCode(x, shape.maxBurst));
+  const maxSwarm = shape.kindSizes.reduce((a, b) => a + b, 0);
+  const burst = fc.record({ thread: fc.noBias(fc.nat({ max: maxSwarm - 1 })), steps, pick: fc.noBias(fc.nat()) });
   return fc.record({
-    swarmSize: logUniform(shape.threads),
+    swarm: fc.tuple(...shape.kindSizes.map((n) => fc.noBias(fc.integer({ min: 0, max: Math.ceil(RESOLUTION * Math.log2(n)) + 1 })))),
     swarmSeed: fc.noBias(fc.nat()),
     bursts: fc.array(burst, { minLength: 1, maxLength: shape.maxBursts, size: 'max' }),
   });
@@ -65,8 +71,23 @@ export function mix(a: number, b: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** The swarm of a schedule over `threads` threads: thread indices, in the order bursts index them. */
-export function swarmOf(schedule: Schedule, threads: number): number[] {
-  const order = Array.from({ length: threads }, (_, t) => t).sort((a, b) => mix(schedule.swarmSeed, a) - mix(schedule.swarmSeed, b) || a - b);
-  return order.slice(0, Math.min(threads, Math.max(1, schedule.swarmSize)));
+/**
+ * The swarm of a schedule: thread indices in increasing order (bursts index into it). `kindOfThread`
+ * gives each thread's kind. An empty swarm (every count 0) means every thread.
+ */
+export function swarmOf(schedule: Schedule, kindOfThread: ArrayLike<number>): number[] {
+  const byKind = new Map<number, number[]>();
+  for (let t = 0; t < kindOfThread.length; t++) {
+    const k = kindOfThread[t]!;
+    if (!byKind.has(k)) byKind.set(k, []);
+    byKind.get(k)!.push(t);
+  }
+  const swarm: number[] = [];
+  for (const [k, members] of byKind) {
+    const x = schedule.swarm[k] ?? 0;
+    if (x === 0) continue;
+    const ranked = members.slice().sort((a, b) => mix(schedule.swarmSeed, a) - mix(schedule.swarmSeed, b) || a - b);
+    swarm.push(...ranked.slice(0, fromLogCode(x - 1, members.length)));
+  }
+  return swarm.length === 0 ? Array.from({ length: kindOfThread.length }, (_, t) => t) : swarm.sort((a, b) => a - b);
 }

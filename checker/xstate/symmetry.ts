@@ -238,7 +238,14 @@ export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array
     return orders.map((o) => Int32Array.from(o));
   };
 
-  /** Sorts an enumerated group by invariant key into `order`; returns false when two keys tie. */
+  const sameMemberData = (state: Uint32Array, plan: GroupPlan, a: number, b: number): boolean => {
+    const fa = plan.fields[a]!;
+    const fb = plan.fields[b]!;
+    for (let k = 0; k < fa.length; k++) if (read(state, fa[k]!) !== read(state, fb[k]!)) return false;
+    return true;
+  };
+
+  /** Sorts an enumerated group by invariant key into `order`; returns false when two different members tie. */
   const orderWithoutTies = (state: Uint32Array, e: (typeof enumerated)[number]): boolean => {
     const n = e.plan.members;
     const len = e.invariants[0]!.keyLength;
@@ -251,8 +258,9 @@ export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array
       let j = i - 1;
       for (; j >= 0; j--) {
         const c = compareKeys(order[j]!, x, len);
-        if (c === 0) return false;
-        if (c < 0) break;
+        // a tie matters only between members whose data differ (identical members swap to the same state)
+        if (c === 0 && !sameMemberData(state, e.plan, order[j]!, x)) return false;
+        if (c <= 0) break;
         order[j + 1] = order[j]!;
       }
       order[j + 1] = x;
@@ -268,6 +276,9 @@ export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array
         untied = false;
         break;
       }
+      let identity = true;
+      for (let i = 0; i < e.plan.members; i++) if (order[i] !== i) identity = false;
+      if (identity) continue;
       readMembers(state, e.plan);
       writeMembers(state, e.plan, order);
     }

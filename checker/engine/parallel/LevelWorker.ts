@@ -11,11 +11,11 @@ import { SharedStore } from "./SharedStore.ts";
  * on the states it stores, and keeps the least (by state words) of each kind of violation.
  *
  * It reads the shared flags only between chunks (no atomics per state but the insertions').
- * Growth protocol: before each chunk it makes sure the store has room for a chunk per worker
- * (at most one new state per action and state); when it has not, it raises GROW and returns a
- * paused report (between chunks: nothing is left half done). When the capacity is final (EXACT), it expands without that
- * check and an insertion past the capacity raises FULL: from then on the level is only scanned
- * for deadlocks, nothing more is stored.
+ * Growth protocol: before each chunk it makes sure the store has room for a chunk per worker (at
+ * most one new state per action and state); when it has not, it raises GROW and returns a paused
+ * report (between chunks, so nothing is left half done). When the capacity is final (EXACT), it
+ * expands without that check and an insertion past the capacity raises FULL: from then on the
+ * level is only scanned for deadlocks, nothing more is stored.
  */
 export class LevelWorker {
 	private readonly sys: TransitionSystem;

@@ -3,8 +3,8 @@ import type { Property, TransitionSystem } from "../TransitionSystem.ts";
 /**
  * What a worker thread needs to rebuild a system (a TransitionSystem cannot cross threads): the
  * module (a file URL), the name of its export, and that export's structured-cloneable argument.
- * The export is a {@link SystemBuilder}; it must build the same system every time it is called
- * with the same `args` (same state layout, same action ids).
+ * The export is a function `(args) => SystemBundle`; it must build the same system every time it
+ * is called with the same `args` (same state layout, same action ids).
  */
 export interface SystemFactory {
 	readonly module: string;
@@ -19,9 +19,6 @@ export interface SystemBundle {
 	/** Rewrites a state in place to its orbit representative (see ExploreOptions.canonicalize). */
 	readonly canonicalize?: ((state: Uint32Array) => void) | null;
 }
-
-/** The shape of a factory module's export. */
-export type SystemBuilder = (args: never) => SystemBundle;
 
 /** Imports the factory's module and calls its export. Throws with the factory named when either fails. */
 export async function loadFactory(factory: SystemFactory): Promise<SystemBundle> {
