@@ -8,10 +8,10 @@ import type { AnyStateMachine } from 'xstate';
 import { initialTransition } from 'xstate';
 import type { ActionLabel, StateDescription, TransitionSystem } from '../engine/TransitionSystem.ts';
 import { ConventionError } from './conventions.ts';
-import { type Context, StateLayout } from './layout.ts';
+import { type Context, StateLayout, type VarLayout } from './layout.ts';
 import { LearnedMemo } from './learnedMemo.ts';
 import { type MachineSteps, readMachineSteps, type StepEvent } from './machineSteps.ts';
-import { createTrackingView, FieldRecorder } from './readTracking.ts';
+import { createTrackingView, FieldRecorder, TRACKED, type TrackedElements } from './readTracking.ts';
 
 /** What a spec predicate sees: the configuration (state key per thread) and the context. */
 export interface StateView {
@@ -74,15 +74,40 @@ export function compileMachine(machine: AnyStateMachine): MachineSystem {
   const tracking = createTrackingView(layout, rec);
   const memos = machineSteps.steps.map((states) => states.map((events) => events.map(() => new LearnedMemo<ThreadSuccessor | null>(layout))));
 
-  /** The word edits that turn `current` into `scratch`, given the fields that may differ. */
-  const editsTo = (fields: Iterable<number>): Int32Array => {
+  /**
+   * The word edits that turn `current` into `scratch`: fields in `always` are written whatever
+   * the current value (the step wrote them without reading them), fields in `ifChanged` only when
+   * they differ (their current value is part of the memo key).
+   */
+  const editsTo = (always: readonly number[], ifChanged: readonly number[]): Int32Array => {
     const masks = new Map<number, number>();
-    for (const f of fields) {
-      if (layout.readField(scratch, f) === layout.readField(current, f)) continue;
+    const add = (f: number): void => {
       const w = layout.fieldWord[f]!;
       masks.set(w, (masks.get(w) ?? 0) | (layout.fieldMask[f]! << layout.fieldShift[f]!));
-    }
+    };
+    for (const f of always) add(f);
+    for (const f of ifChanged) if (layout.readField(scratch, f) !== layout.readField(current, f)) add(f);
     return Int32Array.from([...masks].flatMap(([w, m]) => [w, ~m, scratch[w]! & m]));
+  };
+
+  /**
+   * Unwraps an assigned value into plain arrays and marks, per flat element, whether the step
+   * only carried it over from the state (a copy it did not write, or the state's own array).
+   */
+  const unwrap = (v: VarLayout, value: unknown): { plain: unknown; carried: boolean[] } => {
+    const carried: boolean[] = [];
+    const row = (x: unknown): unknown => {
+      const tracked = (x as { [TRACKED]?: TrackedElements } | null | undefined)?.[TRACKED];
+      if (tracked === undefined) {
+        if (Array.isArray(x)) for (let i = 0; i < x.length; i++) carried.push(false);
+        return x;
+      }
+      for (let i = 0; i < tracked.values.length; i++) carried.push(tracked.written === null ? true : !tracked.written[i]);
+      return tracked.values;
+    };
+    if (v.shape.length === 0) return { plain: value, carried: [false] };
+    if (v.shape.length === 1) return { plain: row(value), carried };
+    return { plain: Array.isArray(value) ? value.map(row) : value, carried };
   };
 
   /** Runs one event's guards and assigns on the current state, recording the fields they read. */
@@ -100,18 +125,20 @@ export function compileMachine(machine: AnyStateMachine): MachineSystem {
         for (const key of Object.keys(partial)) written.add(key);
         ctx = cand.assigns.length === 1 ? partial : { ...ctx, ...partial };
       }
-      const fields: number[] = [t];
+      const always: number[] = [];
+      const ifChanged: number[] = [t];
       for (const key of written) {
         const v = layout.varByName.get(key);
         if (v === undefined) throw new ConventionError(`${layout.threads[t]!.name}: an assign writes context.${key}, which has no declared domain`);
-        layout.writeVar(scratch, v, ctx[key]);
+        const { plain, carried } = unwrap(v, ctx[key]);
+        layout.writeVar(scratch, v, plain);
         for (let i = 0; i < v.count; i++) {
           const f = layout.elementBase + v.first + i;
-          rec.mark(f); // written fields join the key, so "unchanged" is decided by the key
-          fields.push(f);
+          if (carried[i]) continue; // equal to the state's own value, in every state
+          (rec.has(f) ? ifChanged : always).push(f);
         }
       }
-      return { action: ev.action, edits: editsTo(fields) };
+      return { action: ev.action, edits: editsTo(always, ifChanged) };
     }
     return null;
   };

@@ -22,13 +22,29 @@ export class FieldRecorder {
     }
   }
 
+  has(field: number): boolean {
+    return this.flags[field] === 1;
+  }
+
   reset(): void {
     for (const f of this.list) this.flags[f] = 0;
     this.list.length = 0;
   }
 }
 
-const isIndex = (key: string | symbol): key is string => typeof key === 'string' && key.length > 0 && key.charCodeAt(0) >= 48 && key.charCodeAt(0) <= 57;
+const isIndex = (key: string | symbol): boolean => typeof key === 'string' && key.length > 0 && key.charCodeAt(0) >= 48 && key.charCodeAt(0) <= 57;
+
+/**
+ * What a tracked array holds, read without recording anything: its element values and, per
+ * element, whether code wrote it (null: nothing was written, the array is the state's own).
+ */
+export interface TrackedElements {
+  readonly values: readonly unknown[];
+  readonly written: readonly boolean[] | null;
+}
+
+/** The key under which a tracked array gives its TrackedElements. */
+export const TRACKED = Symbol('kvmcheck.tracked');
 
 /** A view whose reads come from, and are recorded against, the state it is pointed at. */
 export interface TrackingView {
@@ -48,12 +64,46 @@ export function createTrackingView(layout: StateLayout, rec: FieldRecorder): Tra
     const n = layout.readField(state, field);
     return isBool ? n === 1 : n;
   };
+  const raw = (field: number, isBool: boolean): number | boolean => {
+    const n = layout.readField(state, field);
+    return isBool ? n === 1 : n;
+  };
+  const rawRow = (length: number, base: number, isBool: boolean): unknown[] => Array.from({ length }, (_, i) => raw(base + i, isBool));
+  /**
+   * The copy `row.slice()` makes: reading an element code has not written records the state's
+   * field (its value is the state's); writing it makes the element the code's own. So copying an
+   * array to change one element does not make the step depend on the elements it only carries.
+   */
+  const copiedRow = (length: number, base: number, isBool: boolean): unknown[] => {
+    const values = rawRow(length, base, isBool);
+    const written = new Array<boolean>(length).fill(false);
+    return new Proxy(values, {
+      get(target, key, receiver) {
+        if (key === TRACKED) return { values: target, written } satisfies TrackedElements;
+        if (isIndex(key)) {
+          const i = Number(key);
+          if (i < length && !written[i]) rec.mark(base + i);
+          return target[i];
+        }
+        return Reflect.get(target, key, receiver);
+      },
+      set(target, key, value, receiver) {
+        if (isIndex(key) && Number(key) < length) written[Number(key)] = true;
+        return Reflect.set(target, key, value, receiver);
+      },
+    });
+  };
   const trackedRow = (length: number, base: number, isBool: boolean): unknown[] =>
     new Proxy(new Array<unknown>(length).fill(0), {
       get(target, key, receiver) {
         if (isIndex(key)) {
           const i = Number(key);
           return i < length ? decode(base + i, isBool) : undefined;
+        }
+        if (key === TRACKED) return { values: rawRow(length, base, isBool), written: null } satisfies TrackedElements;
+        if (key === 'slice') {
+          return (start?: number, end?: number) =>
+            start === undefined && end === undefined ? copiedRow(length, base, isBool) : Array.prototype.slice.call(receiver, start, end);
         }
         return Reflect.get(target, key, receiver);
       },
