@@ -3,10 +3,12 @@
  * 2 bad input (one line on stderr); 3 a bound stopped a run before it finished.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { MEMORY_MODELS, type MemoryModel } from '../checker/memory/index.ts';
 import { formatTable } from '../checker/report/table.ts';
 import { SPECS, type Spec, type Variant } from '../specs/index.ts';
 import { asExpected, type PropertySelection, type RunOptions, type RunResult, runVariant, runVariantParallel } from './runSpec.ts';
 import { checkConsumer, formatConsumerReport, formatConsumerTable } from './masksCommand.ts';
+import { addFuzzCommand } from './fuzzCommand.ts';
 import { progressLine } from './progress.ts';
 import { counterexampleText, ReportInputError, StateGraphCollector, writeReport } from './report.ts';
 import type { Minimize } from './reportMinimize.ts';
@@ -35,6 +37,11 @@ function propertySelection(raw: string): PropertySelection {
   return raw;
 }
 
+function memoryModelOption(raw: string): MemoryModel {
+  if (!MEMORY_MODELS.includes(raw as MemoryModel)) throw new InvalidArgumentError(`--memory-model must be ${MEMORY_MODELS.join(' or ')}, got '${raw}'`);
+  return raw as MemoryModel;
+}
+
 function minimizeOption(raw: string): Minimize {
   if (raw !== 'switches') throw new InvalidArgumentError(`--minimize supports only 'switches', got '${raw}'`);
   return raw;
@@ -59,7 +66,7 @@ const SUMMARY_HEADER = ['spec', 'variant', 'vcpus x req', 'expected', 'verdict',
 function summaryRow(run: RunResult): string[] {
   return [
     run.spec,
-    run.variant,
+    run.memoryModel === 'sc' ? run.variant : `${run.variant} (${run.memoryModel})`,
     `${run.vcpus}x${run.requesters}`,
     run.expected + (run.expectedProperty ? ` (${run.expectedProperty})` : ''),
     run.verdict + (run.property ? ` (${run.property})` : '') + (run.verdict === 'incomplete' || asExpected(run) ? '' : '  UNEXPECTED'),
@@ -100,15 +107,20 @@ interface CheckFlags {
   graph?: boolean;
   minimize?: Minimize;
   workers: number;
+  memoryModel?: MemoryModel;
 }
 
 function check(specNames: string[], flags: CheckFlags, allowAsync: boolean): number | Promise<number> {
   if (flags.graph && flags.out === undefined) fail('--graph needs --out DIR');
   if (flags.workers > 1 && !allowAsync) fail('--workers runs asynchronously: call mainAsync, not main');
-  const runs = selectRuns(specNames, flags.variant);
+  if (flags.interpreted && (flags.memoryModel ?? 'sc') !== 'sc') fail('--interpreted steps with XState itself, which is sequentially consistent: use it with --memory-model sc');
+  // without --memory-model, each variant runs under the memory models it lists (default sc)
+  const runs = selectRuns(specNames, flags.variant).flatMap((r) =>
+    (flags.memoryModel ? [flags.memoryModel] : (r.variant.memoryModels ?? ['sc'])).map((memoryModel) => ({ ...r, memoryModel })),
+  );
   const graphs = flags.graph ? new StateGraphCollector(flags.symmetry) : null;
   const live = !flags.json && process.stderr.isTTY === true;
-  const jobs = runs.map(({ spec, variant }) => {
+  const jobs = runs.map(({ spec, variant, memoryModel }) => {
     const defaults = variant.defaults ?? spec.defaults;
     const config = { vcpus: flags.vcpus ?? defaults.vcpus, requesters: flags.requesters ?? defaults.requesters };
     const options: RunOptions = {
@@ -118,6 +130,7 @@ function check(specNames: string[], flags: CheckFlags, allowAsync: boolean): num
       symmetry: flags.symmetry,
       properties: flags.properties,
       interpreted: flags.interpreted,
+      memoryModel,
       minimize: flags.minimize,
       onExplored: graphs?.collect,
       onProgress: live ? (p) => process.stderr.write(`\r${progressLine(`${spec.name}/${variant.name}`, p)}`) : undefined,
@@ -230,6 +243,7 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void, 
     .option('--graph', 'with --out: also the whole reachable state graph of each run as .graph.dot and .graph.json (small configurations)')
     .option('--minimize <what>', "'switches': of the shortest counterexamples, one with the fewest thread switches", minimizeOption)
     .option('--workers <n>', 'explore with N worker threads over a shared state table (safety properties)', positiveInt('--workers'), 1)
+    .option('--memory-model <model>', "sc or tso (store buffers; safety only); default: each variant's own (sc unless it lists more)", memoryModelOption)
     .action((specs: string[], opts: CheckFlags) => setExit(check(specs, opts, allowAsync)));
   program
     .command('masks')
@@ -241,6 +255,7 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void, 
     .option('--max-seconds <s>', 'bound per mask run', positiveNumber('--max-seconds'))
     .option('--json', 'print JSON')
     .action((specs: string[], opts: MasksFlags) => setExit(masks(specs, opts)));
+  addFuzzCommand(program, setExit);
   return program;
 }
 

@@ -3,6 +3,7 @@
  * XState for reference), bind the properties, explore, and shape the result for reports.
  */
 import { type ExploreResult, explore, exploreParallel, type Progress, type Property, type Trace } from '../checker/engine/index.ts';
+import type { MemoryModel } from '../checker/memory/index.ts';
 import { type Counterexample, toCounterexample } from '../checker/report/counterexample.ts';
 import type { MachineSystem } from '../checker/xstate/index.ts';
 import type { Spec, SpecConfig, Variant } from '../specs/index.ts';
@@ -24,6 +25,8 @@ export interface RunOptions {
   readonly symmetry?: boolean;
   /** Use XState's own transition() instead of the compiled path (slow; for reference). */
   readonly interpreted?: boolean;
+  /** Default 'sc'. Under a weak model only safety is checked, without symmetry reduction (with warnings). */
+  readonly memoryModel?: MemoryModel;
   readonly onProgress?: (p: Progress) => void;
   /** 'switches': of the shortest safety counterexamples, one with the fewest thread switches. */
   readonly minimize?: Minimize;
@@ -58,6 +61,7 @@ export interface RunResult {
   readonly warnings: readonly string[];
   /** Worker threads that explored (1: the sequential engine). */
   readonly workers: number;
+  readonly memoryModel: MemoryModel;
 }
 
 /** The verdict matches the spec's expectation (a violation must break the expected property). */
@@ -66,7 +70,22 @@ export function asExpected(run: RunResult): boolean {
   return run.verdict !== 'violated' || run.property === run.expectedProperty;
 }
 
-export function runVariant(spec: Spec, variant: Variant, config: SpecConfig, options: RunOptions = {}): RunResult {
+/**
+ * The options a run really uses under its memory model, and why they differ: under a weak model
+ * nothing makes a store buffer drain eventually (no fairness for drains), so liveness is not
+ * checked; and symmetry reduction does not permute the buffers with their threads, so it is off.
+ */
+function underMemoryModel(options: RunOptions): { options: RunOptions; warnings: string[] } {
+  const model = options.memoryModel ?? 'sc';
+  if (model === 'sc') return { options, warnings: [] };
+  const warnings: string[] = [];
+  if ((options.properties ?? 'all') !== 'safety') warnings.push(`only safety properties are checked under ${model} (store buffer drains have no fairness)`);
+  if (options.symmetry ?? true) warnings.push(`symmetry reduction is off under ${model} (store buffers are not permuted with their threads)`);
+  return { options: { ...options, properties: 'safety', symmetry: false }, warnings };
+}
+
+export function runVariant(spec: Spec, variant: Variant, config: SpecConfig, requested: RunOptions = {}): RunResult {
+  const { options, warnings } = underMemoryModel(requested);
   const run = buildRunSystem(variant, config, options);
   const explored = explore(run.system, run.properties, {
     maxStates: options.maxStates,
@@ -75,11 +94,13 @@ export function runVariant(spec: Spec, variant: Variant, config: SpecConfig, opt
     ...(run.canonicalize ? { canonicalize: run.canonicalize } : {}),
     onProgress: options.onProgress,
   });
-  return runResult(spec, variant, config, options, run, explored, 1);
+  return runResult(spec, variant, config, options, run, explored, 1, warnings);
 }
 
 /** `runVariant` explored by `workers` worker threads (exploreParallel); the spec must be one of SPECS. */
-export async function runVariantParallel(spec: Spec, variant: Variant, config: SpecConfig, options: RunOptions & { readonly workers: number }): Promise<RunResult> {
+export async function runVariantParallel(spec: Spec, variant: Variant, config: SpecConfig, requested: RunOptions & { readonly workers: number }): Promise<RunResult> {
+  const { options: normalized, warnings } = underMemoryModel(requested);
+  const options = { ...normalized, workers: requested.workers };
   const run = buildRunSystem(variant, config, options);
   const factory = specSystemFactory({
     spec: spec.name,
@@ -88,6 +109,7 @@ export async function runVariantParallel(spec: Spec, variant: Variant, config: S
     properties: options.properties,
     symmetry: options.symmetry,
     interpreted: options.interpreted,
+    memoryModel: options.memoryModel,
   });
   const explored = await exploreParallel(factory, {
     workers: options.workers,
@@ -97,11 +119,20 @@ export async function runVariantParallel(spec: Spec, variant: Variant, config: S
     onProgress: options.onProgress,
   });
   // liveness runs fall back to the sequential engine (exploreParallel says so in a warning)
-  return runResult(spec, variant, config, options, run, explored, run.liveness ? 1 : options.workers);
+  return runResult(spec, variant, config, options, run, explored, run.liveness ? 1 : options.workers, warnings);
 }
 
 /** Shapes an explored run for reports (minimizing its counterexample on request). */
-function runResult(spec: Spec, variant: Variant, config: SpecConfig, options: RunOptions, run: RunSystem, explored: ExploreResult, workers: number): RunResult {
+function runResult(
+  spec: Spec,
+  variant: Variant,
+  config: SpecConfig,
+  options: RunOptions,
+  run: RunSystem,
+  explored: ExploreResult,
+  workers: number,
+  modelWarnings: readonly string[],
+): RunResult {
   const { system, properties } = run;
   const result = minimizeResult(system, properties, explored, options.minimize);
   options.onExplored?.({ system, properties, trace: result.trace });
@@ -121,7 +152,8 @@ function runResult(spec: Spec, variant: Variant, config: SpecConfig, options: Ru
     counterexample: result.trace ? toCounterexample(system, result.trace) : null,
     symmetry: run.canonicalize !== null,
     stoppedBy: result.stoppedBy,
-    warnings: run.liveness && (options.symmetry ?? true) ? ['symmetry reduction is off: this run checks liveness properties', ...result.warnings] : result.warnings,
+    warnings: [...modelWarnings, ...(run.liveness && (options.symmetry ?? true) ? ['symmetry reduction is off: this run checks liveness properties'] : []), ...result.warnings],
     workers,
+    memoryModel: options.memoryModel ?? 'sc',
   };
 }

@@ -5,8 +5,9 @@
  * their own thread from `specSystem`'s structured-cloneable arguments.
  */
 import type { Property, SystemBundle, SystemFactory } from '../checker/engine/index.ts';
+import { applyMemoryModel, type MemoryModel } from '../checker/memory/index.ts';
 import { bindProperties, compileMachine, interpretMachine, isLiveness, type MachineSystem, symmetryCanonicalizer } from '../checker/xstate/index.ts';
-import { SPECS, type SpecConfig, type Variant } from '../specs/index.ts';
+import { expectedVerdict, SPECS, type SpecConfig, type Variant } from '../specs/index.ts';
 import type { PropertySelection } from './runSpec.ts';
 
 /** What decides the system of a run, besides the variant and configuration. */
@@ -17,6 +18,8 @@ export interface SystemOptions {
   readonly symmetry?: boolean;
   /** Use XState's own transition() instead of the compiled path. */
   readonly interpreted?: boolean;
+  /** Default 'sc'. A weak model runs on the compiled path only (the interpreted path is SC). */
+  readonly memoryModel?: MemoryModel;
 }
 
 /** A run's system, its properties bound to it, its canonicalizer, and what the run may expect. */
@@ -31,13 +34,14 @@ export interface RunSystem extends SystemBundle {
 }
 
 export function buildRunSystem(variant: Variant, config: SpecConfig, options: SystemOptions = {}): RunSystem {
+  if (options.interpreted && (options.memoryModel ?? 'sc') !== 'sc') throw new Error('the interpreted path is sequentially consistent: it runs under memory model sc only');
   const instance = variant.build(config);
   const selection = options.properties ?? 'all';
   const properties = instance.properties.filter((p) => selection === 'all' || (selection === 'liveness') === isLiveness(p));
   // a variant expected to break a property that this run does not check must hold for the rest
-  const expected = variant.expected;
+  const expected = expectedVerdict(variant, options.memoryModel ?? 'sc');
   const expectedProperty = expected.verdict === 'violated' && properties.some((p) => p.name === expected.property) ? expected.property : null;
-  const system = options.interpreted ? interpretMachine(instance.machine) : compileMachine(instance.machine);
+  const system = options.interpreted ? interpretMachine(instance.machine) : applyMemoryModel(instance.machine, compileMachine(instance.machine), options.memoryModel ?? 'sc');
   // symmetry reduction is sound here for safety only; with liveness properties it stays off
   const liveness = properties.some(isLiveness);
   const canonicalize = (options.symmetry ?? true) && !liveness ? symmetryCanonicalizer(system.layout) : null;

@@ -22,6 +22,8 @@ export interface KvmModelOptions {
   readonly fastpath?: Fastpath;
   /** The walk-takes-mmu-lock mutant: WAIT consumers hold kvm->mmu_lock, and so does the lockless walk. */
   readonly walkTakesMmuLock?: boolean;
+  /** False: the no-mb-enter-guest mutant (no full barrier after mode = IN_GUEST_MODE; VcpuOptions.modeStoreMb). */
+  readonly modeStoreMb?: boolean;
 }
 
 export const vcpuName = (v: number): string => `vcpu${v}`;
@@ -35,6 +37,7 @@ export function createKvmMachine(options: KvmModelOptions): AnyStateMachine {
     finalCheck: options.finalCheck ?? 'kernel',
     ...(options.fastpath ? { fastpath: options.fastpath } : {}),
     ...(options.walkTakesMmuLock ? { walkTakesMmuLock: true } : {}),
+    ...(options.modeStoreMb === false ? { modeStoreMb: false } : {}),
     handledRequests: options.handledRequests ?? KVM_REQ_TLB_FLUSH | KVM_REQ_EVENT,
   };
   const locking = options.walkTakesMmuLock === true;
@@ -54,6 +57,8 @@ export function createKvmMachine(options: KvmModelOptions): AnyStateMachine {
       kvmcheck: {
         groups: { vcpu: V.map(vcpuName), requester: R.map(requesterName) },
         symmetric: ['vcpu', 'requester'],
+        // vcpu->mode and vcpu->requests are the Dekker pair of vcpu-requests.rst; model_* is bookkeeping
+        shared: ['mode', 'requests'],
         vars: {
           mode: { type: 'int', max: READING_SHADOW_PAGE_TABLES, dims: ['vcpu'], names: MODE_NAMES },
           requests: { type: 'int', max: KVM_REQ_TLB_FLUSH | KVM_REQ_EVENT, dims: ['vcpu'], flags: ['KVM_REQ_TLB_FLUSH', 'KVM_REQ_EVENT'] },

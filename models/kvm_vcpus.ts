@@ -8,6 +8,7 @@
  * to the list that holds the others.
  */
 import type { KvmContext } from './context.ts';
+import type { RequestMask } from './kvm_request_needs_ipi.ts';
 
 /** How kvm->vcpus grows and how its readers are protected. */
 export interface VcpusDesign {
@@ -26,6 +27,8 @@ export interface VcpusDesign {
     | 'append-list';
   /** move-request: what the creator waits for before it frees the old array. */
   readonly movedBy?: 'every-vcpu' | 'ipi-ack';
+  /** move-request: the kick/wait mask of KVM_REQ_UPDATE_VCPUS (default: the kernel's WAIT rule). */
+  readonly mask?: RequestMask;
   /** Store the new vCPU's pointer before `atomic_inc(&kvm->online_vcpus)` (the kernel's order), or after. */
   readonly publish: 'pointer-first' | 'online-first';
 }

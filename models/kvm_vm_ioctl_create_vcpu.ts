@@ -92,7 +92,7 @@ function creatorRegion(options: VcpusModelOptions): RegionConfig {
     states: {
       kvm_vm_ioctl_create_vcpu: grow('WRITE_ONCE(kvm->vcpus, new)', 'kvm_make_all_cpus_request'),
       kvm_make_all_cpus_request: {
-        on: kvmMakeAllCpusRequest(CREATOR, 0, { vcpus, request: KVM_REQ_UPDATE_VCPUS, mask: WAIT_REQUEST_RULES.kernel }, 'smp_call_function_many'),
+        on: kvmMakeAllCpusRequest(CREATOR, 0, { vcpus, request: KVM_REQ_UPDATE_VCPUS, mask: design.mask ?? WAIT_REQUEST_RULES.kernel }, 'smp_call_function_many'),
       },
       // smp_call_function_many(..., wait) returned; "only if all vcpus successfully moved, keep rolling"
       smp_call_function_many: {

@@ -112,7 +112,7 @@ export function kvmMakeAllCpusRequest(thread: string, r: number, req: RequestOpt
     ...Object.fromEntries(
       range(req.vcpus).map((v) => [
         ev(`kvm_make_request(${REQUEST_NAMES[req.request]}):vcpu${v}`),
-        to(undefined, { guard: ({ context }) => unvisited(context, v) && (online?.(context, v) ?? true), update: makeRequest(r, v, req.request) }),
+        to(undefined, { guard: ({ context }) => unvisited(context, v) && (online?.(context, v) ?? true), update: makeRequest(r, v, req.request), access: 'rmw' }),
       ]),
     ),
     ...(online
@@ -128,6 +128,7 @@ export function kvmMakeAllCpusRequest(thread: string, r: number, req: RequestOpt
         )
       : {}),
     [ev('kvm_vcpu_exiting_guest_mode')]: to(undefined, {
+      access: 'rmw',
       guard: (a) => !idle(a),
       update: exitingGuestMode(r, req.mask),
     }),
@@ -151,7 +152,7 @@ export function kvmVcpuKick(thread: string, r: number, kick: RequestOptions, don
     choose: Object.fromEntries(
       range(kick.vcpus).map((v) => [
         ev(`kvm_make_request(${REQUEST_NAMES[kick.request]}):vcpu${v}`),
-        to('kvm_vcpu_kick', { ...(online ? { guard: ({ context }: { context: KvmContext }) => online(context, v) } : {}), update: makeRequest(r, v, kick.request) }),
+        to('kvm_vcpu_kick', { ...(online ? { guard: ({ context }: { context: KvmContext }) => online(context, v) } : {}), update: makeRequest(r, v, kick.request), access: 'rmw' }),
       ]),
     ),
     states: {
@@ -161,8 +162,9 @@ export function kvmVcpuKick(thread: string, r: number, kick: RequestOptions, don
             to('smp_send_reschedule', {
               guard: ({ context }) => includesMode(kick.mask.ipi, context.mode[current(context, r)]!),
               update: exitingGuestMode(r, kick.mask),
+              access: 'rmw',
             }),
-            to(done, { update: exitingGuestMode(r, kick.mask) }),
+            to(done, { update: exitingGuestMode(r, kick.mask), access: 'rmw' }),
           ],
         },
       },

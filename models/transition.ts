@@ -11,18 +11,29 @@ export type Guard<C = KvmContext> = (args: { context: C }) => boolean;
 /** An `assign` body: the context variables a step writes. */
 export type Update<C = KvmContext> = (args: { context: C }) => Partial<C>;
 
+/**
+ * How a step accesses the machine's shared-memory variables (root `meta.kvmcheck.shared`), for weak
+ * memory models (checker/xstate/conventions.ts, MemoryAccess): `store` plain store(s) (WRITE_ONCE,
+ * smp_store_release); `rmw` a locked read-modify-write (set_bit, clear_bit, cmpxchg, xchg); `fence`
+ * the step's accesses with a full barrier (smp_mb(), smp_store_mb()). A step that only loads
+ * declares nothing.
+ */
+export type MemoryAccess = 'store' | 'rmw' | 'fence';
+
 export interface TransitionConfig {
   readonly target?: string;
   readonly guard?: Guard<never>;
   readonly actions?: unknown;
+  readonly meta?: { readonly kvmcheck: { readonly access: MemoryAccess } };
 }
 
 /** One guarded alternative of a step. */
-export function to<C = KvmContext>(target: string | undefined, options: { guard?: Guard<C>; update?: Update<C> } = {}): TransitionConfig {
+export function to<C = KvmContext>(target: string | undefined, options: { guard?: Guard<C>; update?: Update<C>; access?: MemoryAccess } = {}): TransitionConfig {
   return {
     ...(target !== undefined ? { target } : {}),
     ...(options.guard ? { guard: options.guard } : {}),
     ...(options.update ? { actions: assign(options.update as never) } : {}),
+    ...(options.access ? { meta: { kvmcheck: { access: options.access } } } : {}),
   };
 }
 

@@ -67,6 +67,13 @@ export interface VcpuOptions<C = KvmContext> {
    * during kvm_flush_remote_tlbs() IPI").
    */
   readonly walkTakesMmuLock?: boolean;
+  /**
+   * Whether the mode store of the guest entry is followed by the full barrier the kernel has there
+   * (default true: smp_mb() inside srcu_read_unlock(), reference §4 step 6). False is a mutant that
+   * only a weak memory model can tell apart: the store may still sit in the store buffer while the
+   * vCPU reads vcpu->requests.
+   */
+  readonly modeStoreMb?: boolean;
   /** Request bits the vCPU has a kvm_check_request() handler for (others are never cleared). */
   readonly handledRequests: number;
   /**
@@ -116,6 +123,8 @@ export function vcpuRegion<C = KvmContext>(v: number, options: VcpuOptions<C>): 
     if ((options.handledRequests & bit) === 0) continue;
     const handler = options.requestHandlers?.[bit];
     checkRequests[ev(`kvm_check_request(${REQUEST_NAMES[bit]})`)] = to(undefined, {
+      // clear_bit() then smp_mb__after_atomic()
+      access: 'fence',
       guard: ({ context }) => (context.requests[v]! & bit) !== 0 && !ipiPending(context, v),
       update: ({ context }) => ({
         ...handler?.({ context: context as unknown as C }),
@@ -126,9 +135,10 @@ export function vcpuRegion<C = KvmContext>(v: number, options: VcpuOptions<C>): 
   const noHandledRequest: Guard = ({ context }) => (context.requests[v]! & options.handledRequests) === 0;
 
   // IRQs off; smp_store_release(&vcpu->mode, IN_GUEST_MODE); smp_mb__after_srcu_read_unlock().
-  const enterGuestMode = (target: string): TransitionConfig => to(target, { guard: noIpi, update: setMode(IN_GUEST_MODE) });
+  const enterGuestMode = (target: string): TransitionConfig =>
+    to(target, { guard: noIpi, update: setMode(IN_GUEST_MODE), access: options.modeStoreMb === false ? 'store' : 'fence' });
   // vcpu->mode = OUTSIDE_GUEST_MODE; smp_wmb(); local_irq_enable()
-  const outside = to('OUTSIDE_GUEST_MODE', { update: setMode(OUTSIDE_GUEST_MODE) });
+  const outside = to('OUTSIDE_GUEST_MODE', { update: setMode(OUTSIDE_GUEST_MODE), access: 'store' });
   const modeIsExiting: Guard = ({ context }) => context.mode[v] === EXITING_GUEST_MODE;
   const requestPending: Guard = ({ context }) => context.requests[v] !== 0;
   const kernelOrder = options.finalCheck === 'kernel';
@@ -137,7 +147,7 @@ export function vcpuRegion<C = KvmContext>(v: number, options: VcpuOptions<C>): 
   const exitHandler = options.exitHandler ?? { entry: {}, states: {} };
   const exits = Object.entries(options.exitToUserspace ?? {}).map(([name, { guard, target }]) => ({ name, target, guard: guard as unknown as Guard }));
   const leaving: Guard = (a) => exits.some((e) => e.guard(a));
-  const vmExit = to('handle_exit', { update: setMode(OUTSIDE_GUEST_MODE) });
+  const vmExit = to('handle_exit', { update: setMode(OUTSIDE_GUEST_MODE), access: 'store' });
   const setWalkLock = (held: boolean): Update => ({ context }) => ({ model_mmu_lock_vcpu: setAt(context.model_mmu_lock_vcpu!, v, held) });
   // The fastpath runs with IRQs off and mode still IN_GUEST_MODE (or EXITING_GUEST_MODE). Its
   // handler may send the vCPU an interrupt (e.g. handle_fastpath_set_msr_irqoff() writing the
@@ -146,6 +156,7 @@ export function vcpuRegion<C = KvmContext>(v: number, options: VcpuOptions<C>): 
   const fastpathHandler: StateConfig = {
     on: {
       [ev('handle_fastpath(self-IPI):kvm_make_request(KVM_REQ_EVENT)')]: to('fastpath_self_kick', {
+        access: 'rmw',
         update: ({ context }) => ({ requests: setAt(context.requests, v, context.requests[v]! | KVM_REQ_EVENT) }),
       }),
       [ev('handle_fastpath')]: to('fastpath_handled'),
@@ -153,7 +164,9 @@ export function vcpuRegion<C = KvmContext>(v: number, options: VcpuOptions<C>): 
   };
   const selfKick: StateConfig = {
     on: {
+      // kvm_vcpu_kick() on its own vCPU: a plain store (reference §11.2 K3)
       [ev('kvm_vcpu_kick(self)')]: to('fastpath_handled', {
+        access: 'store',
         update: ({ context }) => ({ mode: context.mode[v] === IN_GUEST_MODE ? setAt(context.mode, v, EXITING_GUEST_MODE) : (context.mode as number[]) }),
       }),
     },
@@ -237,6 +250,7 @@ export function vcpuRegion<C = KvmContext>(v: number, options: VcpuOptions<C>): 
           [ev('ack_kick')]: ackKick,
           // walk_shadow_page_lockless_begin(): local_irq_disable(); smp_store_mb(mode, READING_SHADOW_PAGE_TABLES)
           [ev('walk_shadow_page_lockless_begin')]: to('READING_SHADOW_PAGE_TABLES', {
+            access: 'fence',
             guard: noIpi,
             update: setMode(READING_SHADOW_PAGE_TABLES),
           }),

@@ -4,6 +4,7 @@
  * compared with what exploration finds.
  */
 import type { AnyStateMachine } from 'xstate';
+import type { MemoryModel } from '../checker/memory/index.ts';
 import type { ViewProperty } from '../checker/xstate/index.ts';
 import type { RequestMask } from '../models/kvm_request_needs_ipi.ts';
 
@@ -28,6 +29,15 @@ export interface Variant {
   readonly build: (config: SpecConfig) => SpecInstance;
   /** This variant's default configuration when it differs from the spec's (e.g. a bigger model). */
   readonly defaults?: SpecConfig;
+  /** The memory models `check` runs it under when none is named on the command line (default: sc only). */
+  readonly memoryModels?: readonly MemoryModel[];
+  /** The verdict under a memory model where it differs from `expected` (the verdict under sc). */
+  readonly expectedUnder?: Partial<Readonly<Record<MemoryModel, Expected>>>;
+}
+
+/** The verdict `variant` must get under `model`. */
+export function expectedVerdict(variant: Variant, model: MemoryModel): Expected {
+  return variant.expectedUnder?.[model] ?? variant.expected;
 }
 
 /**

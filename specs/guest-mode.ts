@@ -40,12 +40,11 @@ export const noMissedRequest = (config: SpecConfig) =>
  * freed resource is never in use. Violated when a vCPU runs the guest or reads SPTEs with a
  * resource that a requester retired and has already freed.
  */
-export const noMissedWait = (config: SpecConfig) =>
+export const noMissedWait = (config: SpecConfig, users: readonly string[] = ['guest', 'spte_read']) =>
   always('no-missed-wait', ({ value, context }: StateView) => {
     const ctx = context as unknown as KvmContext;
     return range(config.vcpus).every((v) => {
-      const pc = value[vcpuName(v)];
-      if (pc !== 'guest' && pc !== 'spte_read') return true;
+      if (!users.includes(value[vcpuName(v)]!)) return true;
       return range(config.requesters).every((r) => !(ctx.model_retired[r]![v] && value[requesterName(r)] === 'done'));
     });
   });
@@ -110,6 +109,15 @@ export const guestMode: Spec = {
       build: (config, mask) => ({
         machine: createKvmMachine({ ...config, waitRequestMask: mask }),
         properties: [noMissedRequest(config), noMissedWait(config)],
+      }),
+    },
+    {
+      name: 'shadow-walk-only',
+      description: 'shadow page tables that only lockless walks read (READING_SHADOW_PAGE_TABLES), freed after KVM_REQ_TLB_FLUSH',
+      kernel: { label: 'KVM_REQ_TLB_FLUSH = WAIT|NO_WAKEUP', mask: WAIT_REQUEST_RULES.kernel },
+      build: (config, mask) => ({
+        machine: createKvmMachine({ ...config, waitRequestMask: mask }),
+        properties: [noMissedWait(config, ['spte_read'])],
       }),
     },
     {

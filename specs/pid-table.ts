@@ -114,6 +114,17 @@ export const pidTable: Spec = {
   description:
     'IPIv PID-pointer table resized under running vCPUs (the CPU reads it in guest mode); table bytes for a VM with APIC IDs 0,1,2,1023 and max_vcpu_ids 4096 in brackets',
   defaults: { vcpus: 2, requesters: 1 },
+  consumers: [
+    {
+      name: 'pid-table',
+      description: 'the old PID-pointer table is freed after KVM_REQ_PID_TABLE_UPDATE (the CPU reads it in guest mode)',
+      kernel: { label: 'KVM_REQ_PID_TABLE_UPDATE = WAIT|NO_WAKEUP (v5 8/8)', mask: WAIT_REQUEST_RULES.kernel },
+      build: (config, mask) => ({
+        machine: createPidTableMachine({ vcpus: config.vcpus, kickers: config.requesters, design: { kind: 'expand', mask }, concurrentCreate: false }),
+        properties: [noFreedPidTable(config.vcpus)],
+      }),
+    },
+  ],
   variants: [
     variant(
       'v5-patch',

@@ -13,6 +13,7 @@ import { always } from '../checker/xstate/index.ts';
 import { WALK_DEREF, WALK_DONE } from '../models/kvm_for_each_vcpu.ts';
 import { READER_ARRAY1, READER_MUST_SEE, READER_SAW, type ReaderColumn, readerFlags, type VcpusContext, type VcpusDesign } from '../models/kvm_vcpus.ts';
 import { createVcpusMachine, foreignReader, vcpuReader } from '../models/kvm_vm_ioctl_create_vcpu.ts';
+import { WAIT_REQUEST_RULES } from '../models/kvm_request_needs_ipi.ts';
 import type { Expected, Spec, SpecConfig, Variant } from './Spec.ts';
 
 const readersOf = (vcpus: number, foreign: number): ReaderColumn[] => [
@@ -69,6 +70,20 @@ export const vcpusArray: Spec = {
   seed: '001_b06719a69092f425.txt',
   description: 'kvm->vcpus grows while vCPU threads and foreign readers walk it with kvm_for_each_vcpu()',
   defaults: { vcpus: 2, requesters: 1 },
+  consumers: [
+    {
+      name: 'vcpus-move',
+      description: 'the old kvm->vcpus array is freed once the "vcpu move" request (KVM_REQ_UPDATE_VCPUS) is acked (movedBy: ipi-ack), vCPU-thread readers only',
+      kernel: { label: 'KVM_REQ_UPDATE_VCPUS = WAIT (Graf)', mask: WAIT_REQUEST_RULES.kernel },
+      build: (config, mask) => {
+        const readers = readersOf(config.vcpus, 0);
+        return {
+          machine: createVcpusMachine({ vcpus: config.vcpus, foreign: 0, design: { ...MOVE, movedBy: 'ipi-ack', mask } }),
+          properties: [noFreedArrayDeref(readers), onlineVcpuSeen(readers)],
+        };
+      },
+    },
+  ],
   variants: [
     variant('move-request', 'Graf: "vcpu move" request (WAIT), free once every vCPU has moved; vCPU-thread readers only', HOLDS, MOVE, false),
     variant(
