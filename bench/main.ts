@@ -4,12 +4,18 @@
  *      process, alternating runs; medians and their ratio;
  *   2. safety exploration at (vCPUs, requesters) = (2,2), (3,2), (4,2), symmetry on and off, each
  *      run in a child process of its own (peak RSS per run) with a time bound.
- * Flags: --json, --quick (shorter bounds, fewer repetitions), --max-seconds S (bound per run).
+ *   3. Spin and Rumur on the same protocol (bench/external/: the guest-mode model in Promela and
+ *      Murphi), side by side with kvmcheck, when they are installed (`apt-get install spin rumur`);
+ *   4. hv-vpindex: comparisons per hypercall of each VP-index lookup structure (seeds/002).
+ * Flags: --json, --quick (shorter bounds, fewer repetitions), --max-seconds S (bound per run),
+ * --no-external (skip Spin and Rumur).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { formatTable } from '../checker/report/table.ts';
 import type { RunOptions } from '../cli/runSpec.ts';
+import { formatExternalRows, runExternalCheckers } from './external.ts';
+import { benchHvVpindex, formatHvVpindexBench } from './hv-vpindex.ts';
 import { runOne, type RunOneArgs, type RunOneResult } from './runOne.ts';
 
 const argv = process.argv.slice(2);
@@ -103,4 +109,19 @@ log(
     ]),
   ),
 );
-if (json) console.log(JSON.stringify({ compiledVsInterpreted: cvx, scaling: scale }, null, 2));
+let external: Awaited<ReturnType<typeof runExternalCheckers>> = [];
+if (!argv.includes('--no-external')) {
+  log(`\n3. Spin and Rumur on the same guest-mode protocol (kernel variant; bound ${maxSeconds} s per run)`);
+  external = await runExternalCheckers(
+    [
+      { vcpus: 2, requesters: 2 },
+      { vcpus: 3, requesters: 2 },
+    ],
+    { maxSeconds },
+  );
+  log(formatExternalRows(external));
+}
+log('\n4. hv-vpindex: comparisons per hypercall, 128 vCPUs, a full set');
+const hv = benchHvVpindex(128);
+log(formatHvVpindexBench(hv));
+if (json) console.log(JSON.stringify({ compiledVsInterpreted: cvx, scaling: scale, external, hvVpindex: hv }, null, 2));

@@ -107,7 +107,7 @@ const count = (n: number): string => n.toLocaleString('en-US');
 function formatCoverage(run: FuzzRun): string {
   const c = run.coverage;
   const cap = c.capped ? ` (the state table is capped at ${c.capBytes / 2 ** 20} MiB: more states were reached)` : '';
-  const lines = [`coverage: ${count(c.states)} distinct states${cap} in ${count(run.runsDone)} runs, ${count(run.steps)} steps`];
+  const lines = [`coverage: ${count(c.states)} distinct states${cap} in ${count(run.runsDone)} run${run.runsDone === 1 ? '' : 's'}, ${count(run.steps)} steps`];
   for (const [kind, never] of Object.entries(c.neverTaken)) {
     const total = c.actionKinds[kind] ?? 0;
     lines.push(`  ${kind}: ${total} action kinds, ${never.length === 0 ? 'every one taken' : `never taken: ${never.join(', ')}`}`);
@@ -127,7 +127,7 @@ export function formatFuzzRun(run: FuzzRun): string {
     out.push(`no violation found in ${count(run.runsDone)} runs x ${count(run.stepsPerRun)} steps (${count(run.steps)} steps, ${run.seconds.toFixed(1)} s)`);
     out.push(
       run.asExpected
-        ? `expected ${expected}: as expected (a fuzzer cannot prove that a property holds; \`kvmcheck check\` can, on small configurations)`
+        ? `expected ${expected}: as expected (fuzzing proves nothing; \`kvmcheck check\` does, on small configurations)`
         : `expected ${expected}: NOT found within the budget (more --runs or --steps, or \`kvmcheck check\` on a small configuration)`,
     );
   } else {

@@ -44,7 +44,9 @@ export function laneColumns(cex: Counterexample): string[] {
     .filter((v) => v in cex.initial.vars);
 }
 
-const runName = (run: RunResult): string => `${run.spec}/${run.variant} (${run.vcpus} vCPUs x ${run.requesters} requesters)`;
+const runName = (run: RunResult): string => `${run.spec}/${run.variant} (${run.vcpus} vCPUs x ${run.requesters} requesters${run.memoryModel === 'sc' ? '' : `, ${run.memoryModel}`})`;
+/** The variant in file names: runs of one variant under several memory models must not share files. */
+const fileVariant = (run: RunResult): string => (run.memoryModel === 'sc' ? run.variant : `${run.variant}-${run.memoryModel}`);
 
 /** The counterexample as text: a heading, the step table with lane columns, the communication. */
 export function counterexampleText(run: RunResult): string {
@@ -111,7 +113,7 @@ const NO_FILES: ReportFiles = { txt: null, itf: null, dot: null, svg: null, html
 function writeViolation(dir: string, v: Violation, dot: string, svg: string): ReportFiles {
   const { run, cex, property, name } = v;
   const file = (ext: string): string => join(dir, `${name}${ext}`);
-  const source = `kvmcheck check ${run.spec} --variant ${run.variant} --vcpus ${run.vcpus} --requesters ${run.requesters}`;
+  const source = `kvmcheck check ${run.spec} --variant ${run.variant} --vcpus ${run.vcpus} --requesters ${run.requesters}${run.memoryModel === 'sc' ? '' : ` --memory-model ${run.memoryModel}`}`;
   const itf = toItf(cex, { source, property, description: `${property} violated`, config: { vcpus: run.vcpus, requesters: run.requesters } });
   const html = counterexamplePage(cex, {
     title: `${runName(run)}: ${property} violated`,
@@ -143,7 +145,7 @@ export function writeReport(dir: string, runs: readonly RunResult[], summary: Su
     throw new ReportInputError(`cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   const violations = runs.flatMap((run): Violation[] =>
-    run.counterexample === null || run.property === null ? [] : [{ run, cex: run.counterexample, property: run.property, name: fileName(run.spec, run.variant, run.property) }],
+    run.counterexample === null || run.property === null ? [] : [{ run, cex: run.counterexample, property: run.property, name: fileName(run.spec, fileVariant(run), run.property) }],
   );
   const dots = violations.map((v) => swimlaneDot(v.cex, { title: `${runName(v.run)}: ${v.property}`, property: v.property }));
   const svgs = renderSvgs(dots); // one Graphviz process for all of them
@@ -152,7 +154,7 @@ export function writeReport(dir: string, runs: readonly RunResult[], summary: Su
     const own = written.get(run) ?? NO_FILES;
     const graph = graphs?.[i];
     if (graph === undefined) return own;
-    const name = fileName(run.spec, run.variant);
+    const name = fileName(run.spec, fileVariant(run));
     return {
       ...own,
       graphDot: write(join(dir, `${name}.graph.dot`), stateGraphDot(graph, `${runName(run)}: reachable states`)),

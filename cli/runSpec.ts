@@ -3,9 +3,9 @@
  * XState for reference), bind the properties, explore, and shape the result for reports.
  */
 import { type ExploreResult, explore, exploreParallel, type Progress, type Property, type Trace } from '../checker/engine/index.ts';
-import type { MemoryModel } from '../checker/memory/index.ts';
+import { appendDrains, hasStoreBuffers, type MemoryModel } from '../checker/memory/index.ts';
 import { type Counterexample, toCounterexample } from '../checker/report/counterexample.ts';
-import type { MachineSystem } from '../checker/xstate/index.ts';
+import { isLiveness, type MachineSystem } from '../checker/xstate/index.ts';
 import type { Spec, SpecConfig, Variant } from '../specs/index.ts';
 import { type Minimize, minimizeResult } from './reportMinimize.ts';
 import { buildRunSystem, type RunSystem, specSystemFactory } from './systemFactory.ts';
@@ -75,17 +75,34 @@ export function asExpected(run: RunResult): boolean {
  * nothing makes a store buffer drain eventually (no fairness for drains), so liveness is not
  * checked; and symmetry reduction does not permute the buffers with their threads, so it is off.
  */
-function underMemoryModel(options: RunOptions): { options: RunOptions; warnings: string[] } {
-  const model = options.memoryModel ?? 'sc';
-  if (model === 'sc') return { options, warnings: [] };
+function underMemoryModel<O extends RunOptions>(options: O): O {
+  return (options.memoryModel ?? 'sc') === 'sc' ? options : { ...options, properties: 'safety', symmetry: false };
+}
+
+/** Warnings for what `underMemoryModel` changed (only where the run would have used it). */
+function memoryModelWarnings(variant: Variant, config: SpecConfig, requested: RunOptions, system: MachineSystem): string[] {
+  const model = requested.memoryModel ?? 'sc';
+  if (model === 'sc') return [];
   const warnings: string[] = [];
-  if ((options.properties ?? 'all') !== 'safety') warnings.push(`only safety properties are checked under ${model} (store buffer drains have no fairness)`);
-  if (options.symmetry ?? true) warnings.push(`symmetry reduction is off under ${model} (store buffers are not permuted with their threads)`);
-  return { options: { ...options, properties: 'safety', symmetry: false }, warnings };
+  if ((requested.properties ?? 'all') !== 'safety' && variant.build(config).properties.some(isLiveness)) {
+    warnings.push(`only safety properties are checked under ${model} (store buffer drains have no fairness)`);
+  }
+  if ((requested.symmetry ?? true) && system.layout.symmetric.length > 0) warnings.push(`symmetry reduction is off under ${model} (store buffers are not permuted with their threads)`);
+  return warnings;
+}
+
+/** A safety counterexample under a weak model, continued with the drains of the stores still buffered (checker/memory/drainTail.ts). */
+function withDrains(run: RunSystem, result: ExploreResult): { result: ExploreResult; note: string[] } {
+  const property = run.properties.find((p) => p.name === result.property);
+  if (!hasStoreBuffers(run.system) || result.trace === null || property?.kind !== 'always') return { result, note: [] };
+  const trace = appendDrains(run.system, property.holds, result.trace);
+  const drains = trace.actions.length - result.trace.actions.length;
+  if (drains === 0) return { result, note: [] };
+  return { result: { ...result, trace }, note: [`the counterexample's last ${drains} step(s) drain store buffers after the violation, which they leave broken`] };
 }
 
 export function runVariant(spec: Spec, variant: Variant, config: SpecConfig, requested: RunOptions = {}): RunResult {
-  const { options, warnings } = underMemoryModel(requested);
+  const options = underMemoryModel(requested);
   const run = buildRunSystem(variant, config, options);
   const explored = explore(run.system, run.properties, {
     maxStates: options.maxStates,
@@ -94,13 +111,12 @@ export function runVariant(spec: Spec, variant: Variant, config: SpecConfig, req
     ...(run.canonicalize ? { canonicalize: run.canonicalize } : {}),
     onProgress: options.onProgress,
   });
-  return runResult(spec, variant, config, options, run, explored, 1, warnings);
+  return runResult(spec, variant, config, options, run, explored, 1, memoryModelWarnings(variant, config, requested, run.system));
 }
 
 /** `runVariant` explored by `workers` worker threads (exploreParallel); the spec must be one of SPECS. */
 export async function runVariantParallel(spec: Spec, variant: Variant, config: SpecConfig, requested: RunOptions & { readonly workers: number }): Promise<RunResult> {
-  const { options: normalized, warnings } = underMemoryModel(requested);
-  const options = { ...normalized, workers: requested.workers };
+  const options = underMemoryModel(requested);
   const run = buildRunSystem(variant, config, options);
   const factory = specSystemFactory({
     spec: spec.name,
@@ -119,7 +135,7 @@ export async function runVariantParallel(spec: Spec, variant: Variant, config: S
     onProgress: options.onProgress,
   });
   // liveness runs fall back to the sequential engine (exploreParallel says so in a warning)
-  return runResult(spec, variant, config, options, run, explored, run.liveness ? 1 : options.workers, warnings);
+  return runResult(spec, variant, config, options, run, explored, run.liveness ? 1 : options.workers, memoryModelWarnings(variant, config, requested, run.system));
 }
 
 /** Shapes an explored run for reports (minimizing its counterexample on request). */
@@ -134,7 +150,7 @@ function runResult(
   modelWarnings: readonly string[],
 ): RunResult {
   const { system, properties } = run;
-  const result = minimizeResult(system, properties, explored, options.minimize);
+  const { result, note } = withDrains(run, minimizeResult(system, properties, explored, options.minimize));
   options.onExplored?.({ system, properties, trace: result.trace });
   return {
     spec: spec.name,
@@ -152,7 +168,7 @@ function runResult(
     counterexample: result.trace ? toCounterexample(system, result.trace) : null,
     symmetry: run.canonicalize !== null,
     stoppedBy: result.stoppedBy,
-    warnings: [...modelWarnings, ...(run.liveness && (options.symmetry ?? true) ? ['symmetry reduction is off: this run checks liveness properties'] : []), ...result.warnings],
+    warnings: [...modelWarnings, ...note, ...(run.liveness && (options.symmetry ?? true) ? ['symmetry reduction is off: this run checks liveness properties'] : []), ...result.warnings],
     workers,
     memoryModel: options.memoryModel ?? 'sc',
   };

@@ -7,7 +7,7 @@ import { type AnyStateMachine, setup } from 'xstate';
 import type { KvmContext } from './context.ts';
 import { IPI_IDLE, IPI_STATE_MAX, IPI_STATE_NAMES, MODE_NAMES, KVM_REQ_EVENT, KVM_REQ_TLB_FLUSH, OUTSIDE_GUEST_MODE, READING_SHADOW_PAGE_TABLES } from './kvm_host.ts';
 import { KVM_VCPU_KICK_MASK, type RequestMask } from './kvm_request_needs_ipi.ts';
-import { requesterRegion } from './requester.ts';
+import { type RequesterOptions, requesterRegion } from './requester.ts';
 import { type Fastpath, type FinalCheck, vcpuRegion } from './vcpu_enter_guest.ts';
 
 export interface KvmModelOptions {
@@ -24,6 +24,10 @@ export interface KvmModelOptions {
   readonly walkTakesMmuLock?: boolean;
   /** False: the no-mb-enter-guest mutant (no full barrier after mode = IN_GUEST_MODE; VcpuOptions.modeStoreMb). */
   readonly modeStoreMb?: boolean;
+  /** How the WAIT consumer requests (RequesterOptions.waitConsumer; default kvm_make_all_cpus_request). */
+  readonly waitConsumer?: RequesterOptions['waitConsumer'];
+  /** When the WAIT consumer publishes the new resource (RequesterOptions.replaceResource; default before the request). */
+  readonly replaceResource?: RequesterOptions['replaceResource'];
 }
 
 export const vcpuName = (v: number): string => `vcpu${v}`;
@@ -41,7 +45,14 @@ export function createKvmMachine(options: KvmModelOptions): AnyStateMachine {
     handledRequests: options.handledRequests ?? KVM_REQ_TLB_FLUSH | KVM_REQ_EVENT,
   };
   const locking = options.walkTakesMmuLock === true;
-  const requesterOptions = { vcpus, waitRequestMask: options.waitRequestMask, kickMask: options.kickMask ?? KVM_VCPU_KICK_MASK, mmuLock: locking };
+  const requesterOptions: RequesterOptions = {
+    vcpus,
+    waitRequestMask: options.waitRequestMask,
+    kickMask: options.kickMask ?? KVM_VCPU_KICK_MASK,
+    mmuLock: locking,
+    waitConsumer: options.waitConsumer,
+    replaceResource: options.replaceResource,
+  };
   const context: KvmContext = {
     mode: V.map(() => OUTSIDE_GUEST_MODE),
     requests: V.map(() => 0),

@@ -40,6 +40,19 @@ export interface RequesterOptions {
   readonly kickMask: RequestMask;
   /** The WAIT consumer holds kvm->mmu_lock from before the replacement until after the free (as a zap does). */
   readonly mmuLock?: boolean;
+  /**
+   * How the WAIT consumer makes its request of every vCPU: 'kvm_make_all_cpus_request' (default),
+   * or 'kvm_vcpu_kick': one vCPU after the other, kvm_make_request() then __kvm_vcpu_kick(vcpu,
+   * wait) with `waitRequestMask` as the IPI/wait rule on the old mode — the SEV-SNP AP-destroy
+   * shape (reference §10.1), where KVM_VCPU_KICK_MASK is kvm_vcpu_kick() before 2025 (never waits).
+   */
+  readonly waitConsumer?: 'kvm_make_all_cpus_request' | 'kvm_vcpu_kick';
+  /**
+   * When the WAIT consumer publishes the new resource: 'before-request' (default), or
+   * 'after-request': once the request has been made and waited for — the request announces a
+   * change that is not final yet (reference §10.7, the APIC-access page invalidation race).
+   */
+  readonly replaceResource?: 'before-request' | 'after-request';
 }
 
 /** The vCPU requester r is working on (its request bit set, cmpxchg not yet done), or -1. */
@@ -173,6 +186,46 @@ export function kvmVcpuKick(thread: string, r: number, kick: RequestOptions, don
   };
 }
 
+/**
+ * The WAIT consumer's request as kvm_make_request() + __kvm_vcpu_kick(vcpu, wait) of one vCPU
+ * after the other (kvm_make_request_and_kick(), 2025; before it, kvm_vcpu_kick(), which never
+ * waits): the cmpxchg decides with `req.mask` on the old mode whether to IPI and whether to wait;
+ * an IPI to wait for is smp_call_function_single(cpu, ack_kick, NULL, 1), which returns once
+ * acknowledged; one not waited for is smp_send_reschedule(). `finish(guard)` leaves the loop.
+ */
+function kickEachVcpu(thread: string, r: number, req: RequestOptions, finish: (guard: Guard) => Record<string, TransitionConfig>): Record<string, StateConfig> {
+  const ev = (name: string): string => `${thread}.${name}`;
+  const send = req.mask.wait === 0 ? 'smp_send_reschedule' : 'smp_call_function_single';
+  const acked = ipisAcked(r);
+  return {
+    kvm_for_each_vcpu: {
+      on: {
+        ...Object.fromEntries(
+          range(req.vcpus).map((v) => [
+            ev(`kvm_make_request(${REQUEST_NAMES[req.request]}):vcpu${v}`),
+            to('__kvm_vcpu_kick', { guard: (a) => acked(a) && a.context.model_ipi[r]![v] === IPI_IDLE, update: makeRequest(r, v, req.request), access: 'rmw' }),
+          ]),
+        ),
+        ...finish((a) => acked(a) && !a.context.model_ipi[r]!.includes(IPI_IDLE)),
+      },
+    },
+    __kvm_vcpu_kick: {
+      on: {
+        // kvm_arch_vcpu_should_kick(): the cmpxchg IN_GUEST_MODE -> EXITING_GUEST_MODE, and the decision on the old mode
+        [ev('kvm_vcpu_exiting_guest_mode')]: [
+          to('__kvm_vcpu_kick(should_kick)', {
+            guard: ({ context }) => includesMode(req.mask.ipi, context.mode[current(context, r)]!),
+            update: exitingGuestMode(r, req.mask),
+            access: 'rmw',
+          }),
+          to('kvm_for_each_vcpu', { update: exitingGuestMode(r, req.mask), access: 'rmw' }),
+        ],
+      },
+    },
+    '__kvm_vcpu_kick(should_kick)': { on: { [ev(send)]: to('kvm_for_each_vcpu', { update: sendIpis(r) }) } },
+  };
+}
+
 export function requesterRegion(r: number, options: RequesterOptions): RegionConfig {
   const thread = `requester${r}`;
   const vcpus = range(options.vcpus);
@@ -181,9 +234,13 @@ export function requesterRegion(r: number, options: RequesterOptions): RegionCon
 
   const setLock = (held: boolean): Update => ({ context }) => ({ model_mmu_lock_requester: setAt(context.model_mmu_lock_requester!, r, held) });
   const locking = options.mmuLock === true;
+  const kickEach = options.waitConsumer === 'kvm_vcpu_kick';
+  const replaceLate = options.replaceResource === 'after-request';
+  const requesting = kickEach ? 'kvm_for_each_vcpu' : 'kvm_make_all_cpus_request';
   // rcu_assign_pointer(root, new): the resource every vCPU holds now is retired by r
-  const replace = {
-    [`${thread}.model_replace_resource`]: to('kvm_make_all_cpus_request', {
+  const replaceTo = (target: string, guard?: Guard): Record<string, TransitionConfig> => ({
+    [`${thread}.model_replace_resource`]: to(target, {
+      ...(guard ? { guard } : {}),
       update: ({ context }) => ({
         model_retired: vcpus.reduce(
           (m, v) => (m.some((row) => row[v]) ? m : mapColumn(m, v, (x, rr) => (rr === r ? true : x))),
@@ -191,21 +248,41 @@ export function requesterRegion(r: number, options: RequesterOptions): RegionCon
         ),
       }),
     }),
-  };
+  });
+  const replace = replaceTo(requesting);
+  // the request made, and waited for where it waits: free the old resource (replacing it first when late)
+  const finish = (guard: Guard): Record<string, TransitionConfig> =>
+    replaceLate ? replaceTo('model_resource_replaced', guard) : { [`${thread}.free_pages(old)`]: to(locking ? 'freed' : 'done', { guard }) };
+  // with the late replacement, the WAIT consumer's first step is its first request
+  const requestFirst = Object.fromEntries(
+    vcpus.map((v) => [
+      `${thread}.kvm_make_request(KVM_REQ_TLB_FLUSH):vcpu${v}`,
+      to(kickEach ? '__kvm_vcpu_kick' : 'kvm_make_all_cpus_request', { update: makeRequest(r, v, KVM_REQ_TLB_FLUSH), access: 'rmw' }),
+    ]),
+  );
   return {
     initial: 'start',
     states: {
       start: {
         on: {
           ...kick.choose,
-          ...(locking ? { [`${thread}.spin_lock(mmu_lock)`]: to('mmu_locked', { guard: ({ context }) => mmuLockFree(context), update: setLock(true) }) } : replace),
+          ...(locking
+            ? { [`${thread}.spin_lock(mmu_lock)`]: to('mmu_locked', { guard: ({ context }) => mmuLockFree(context), update: setLock(true) }) }
+            : replaceLate
+              ? requestFirst
+              : replace),
         },
       },
       ...(locking ? { mmu_locked: { on: replace } } : {}),
       ...kick.states,
-      kvm_make_all_cpus_request: { on: kvmMakeAllCpusRequest(thread, r, flush, 'smp_call_function_many') },
-      // waiting (if at all) for the acks of the CPUs it waits for, then free the old resource
-      smp_call_function_many: { on: { [`${thread}.free_pages(old)`]: to(locking ? 'freed' : 'done', { guard: ipisAcked(r) }) } },
+      ...(kickEach
+        ? kickEachVcpu(thread, r, { vcpus: options.vcpus, request: KVM_REQ_TLB_FLUSH, mask: options.waitRequestMask }, finish)
+        : {
+            kvm_make_all_cpus_request: { on: kvmMakeAllCpusRequest(thread, r, flush, 'smp_call_function_many') },
+            // waiting (if at all) for the acks of the CPUs it waits for, then free the old resource
+            smp_call_function_many: { on: finish(ipisAcked(r)) },
+          }),
+      ...(replaceLate ? { model_resource_replaced: { on: { [`${thread}.free_pages(old)`]: to('done') } } } : {}),
       ...(locking ? { freed: { on: { [`${thread}.spin_unlock(mmu_lock)`]: to('done', { update: setLock(false) }) } } } : {}),
       done: { type: 'final' },
     },

@@ -13,7 +13,7 @@ import type { StateView } from '../checker/xstate/index.ts';
 import { always, leadsTo, type ViewProperty } from '../checker/xstate/index.ts';
 import { createKvmMachine, type KvmModelOptions, requesterName, vcpuName } from '../models/kvm.ts';
 import { IPI_MASKED, IPI_MASKED_WAIT, IPI_REQUEST_SET, IPI_SENT, IPI_SENT_WAIT, KVM_REQ_EVENT } from '../models/kvm_host.ts';
-import { NO_WAIT_REQUEST_MASK, WAIT_REQUEST_RULES } from '../models/kvm_request_needs_ipi.ts';
+import { KVM_VCPU_KICK_MASK, NO_WAIT_REQUEST_MASK, WAIT_REQUEST_RULES } from '../models/kvm_request_needs_ipi.ts';
 import type { KvmContext } from '../models/context.ts';
 import type { Expected, Spec, SpecConfig, Variant } from './Spec.ts';
 
@@ -83,12 +83,14 @@ function variant(
   expected: Expected,
   options: Omit<KvmModelOptions, 'vcpus' | 'requesters'>,
   defaults?: SpecConfig,
+  memory?: Pick<Variant, 'memoryModels' | 'expectedUnder'>,
 ): Variant {
   return {
     name,
     description,
     expected,
     ...(defaults ? { defaults } : {}),
+    ...memory,
     build: (config) => ({
       machine: createKvmMachine({ ...config, ...options }),
       properties: [noMissedRequest(config), noMissedWait(config), ...waitReturns(config), ...requestConsumed(config)],
@@ -128,9 +130,14 @@ export const guestMode: Spec = {
     },
   ],
   variants: [
-    variant('kernel', 'merged rule (v4.13+): WAIT -> IPI and wait if mode != OUTSIDE_GUEST_MODE, else IPI only if it was IN_GUEST_MODE', HOLDS, {
-      waitRequestMask: WAIT_REQUEST_RULES.kernel,
-    }),
+    variant(
+      'kernel',
+      'merged rule (v4.13+): WAIT -> IPI and wait if mode != OUTSIDE_GUEST_MODE, else IPI only if it was IN_GUEST_MODE',
+      HOLDS,
+      { waitRequestMask: WAIT_REQUEST_RULES.kernel },
+      undefined,
+      { memoryModels: ['sc', 'tso'] },
+    ),
     variant('v4.11', 'before the RFC: IPI if mode != OUTSIDE_GUEST_MODE, smp_call_function_many(..., wait=1) for every request', HOLDS, {
       waitRequestMask: WAIT_REQUEST_RULES['v4.11'],
     }),
@@ -145,6 +152,16 @@ export const guestMode: Spec = {
       'mutant (pre-2008 shape, reference §10.2): requests checked before mode = IN_GUEST_MODE is published',
       { verdict: 'violated', property: 'no-missed-request' },
       { waitRequestMask: WAIT_REQUEST_RULES.kernel, finalCheck: 'before-mode-store' },
+      undefined,
+      { memoryModels: ['sc', 'tso'] },
+    ),
+    variant(
+      'no-mb-enter-guest',
+      'mutant (reference §1.6, §4 step 6): no full barrier after mode = IN_GUEST_MODE, so under TSO the mode store may still be buffered while the vCPU reads vcpu->requests',
+      HOLDS,
+      { waitRequestMask: WAIT_REQUEST_RULES.kernel, modeStoreMb: false },
+      undefined,
+      { memoryModels: ['sc', 'tso'], expectedUnder: { tso: { verdict: 'violated', property: 'no-missed-request' } } },
     ),
     variant(
       'fastpath',
@@ -172,6 +189,30 @@ export const guestMode: Spec = {
       'mutant (reference §10.4): the WAIT request is logged but no vCPU handler clears it (KVM_REQ_GPC_INVALIDATE before KVM_REQUEST_NO_ACTION)',
       { verdict: 'violated', property: 'request-consumed' },
       { waitRequestMask: WAIT_REQUEST_RULES.kernel, handledRequests: KVM_REQ_EVENT },
+    ),
+    variant(
+      'snp-plain-kick',
+      'mutant (reference §10.1, SEV-SNP AP destroy before 2025): the WAIT consumer makes the request and kvm_vcpu_kick()s one vCPU after the other, and a kick never waits',
+      { verdict: 'violated', property: 'no-missed-wait' },
+      { waitRequestMask: KVM_VCPU_KICK_MASK, waitConsumer: 'kvm_vcpu_kick' },
+    ),
+    variant(
+      'snp-kick-wait',
+      "the 2025 fix, __kvm_vcpu_kick(vcpu, wait=true): IPI and wait only where the cmpxchg saw IN_GUEST_MODE (RFC 1/6's rule); still violated (reference §11.9 item 5): a vCPU an earlier plain kick left in EXITING_GUEST_MODE is neither IPI'd nor waited for",
+      { verdict: 'violated', property: 'no-missed-wait' },
+      { waitRequestMask: WAIT_REQUEST_RULES['rfc-1-6'], waitConsumer: 'kvm_vcpu_kick' },
+    ),
+    variant(
+      'kick-wait-needs-ipi',
+      "snp-kick-wait's twin that holds: the waiting kick with kvm_request_needs_ipi()'s WAIT rule (IPI and wait if mode != OUTSIDE_GUEST_MODE)",
+      HOLDS,
+      { waitRequestMask: WAIT_REQUEST_RULES.kernel, waitConsumer: 'kvm_vcpu_kick' },
+    ),
+    variant(
+      'request-before-change',
+      "mutant (reference §10.7, the APIC-access page invalidation race): the request is made and waited for before the new resource is published, so a vCPU reloads the old one; kernel is its twin",
+      { verdict: 'violated', property: 'no-missed-wait' },
+      { waitRequestMask: WAIT_REQUEST_RULES.kernel, replaceResource: 'after-request' },
     ),
   ],
 };

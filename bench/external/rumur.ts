@@ -59,15 +59,15 @@ export async function runRumur(config: ExternalConfig, symmetry: ExternalSymmetr
     buildSeconds += build('cc', [...cflags, '-o', 'checker', 'checker.c', '-lpthread'], dir);
     const run = await measure('./checker', [], { cwd: dir, timeoutSeconds: maxSeconds, memoryLimitMB: maxMemoryMB });
     const out = run.stdout;
-    const explored = /(\d+) states, (\d+) rules fired/.exec(out);
     const property = /invariant "([^"]+)" failed/.exec(out)?.[1] ?? null;
     const finished = /No error found\./.test(out);
     const verdict = property !== null ? 'violated' : finished ? 'holds' : run.timedOut ? 'incomplete' : 'error';
-    const states = explored ? Number(explored[1]) : null;
+    const counts = finalCounts(out) ?? progressCounts(out);
+    const states = counts?.states ?? null;
     return {
       ...base,
       states,
-      transitions: explored ? Number(explored[2]) : null,
+      transitions: counts?.transitions ?? null,
       seconds: run.wallSeconds,
       cpuSeconds: run.cpuSeconds,
       statesPerSecond: states === null ? null : states / run.wallSeconds,
@@ -77,7 +77,7 @@ export async function runRumur(config: ExternalConfig, symmetry: ExternalSymmetr
       property,
       note: [
         `rumur ${flags.join(' ')}; cc ${cflags.join(' ')}`,
-        ...(run.timedOut ? [`stopped: time bound ${maxSeconds} s`] : []),
+        ...(run.timedOut ? [`stopped: time bound ${maxSeconds} s; states seen by then (explored + queued)`] : []),
         ...(verdict === 'error' ? [`verifier exit ${run.exitCode} (memory bound ${maxMemoryMB} MiB?): ${(run.stderr || out).trim().split('\n').slice(-2).join(' | ')}`] : []),
       ].join('; '),
     };
@@ -86,4 +86,25 @@ export async function runRumur(config: ExternalConfig, symmetry: ExternalSymmetr
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+interface Counts {
+  readonly states: number;
+  readonly transitions: number;
+}
+
+/** The summary of a finished run: "N states, M rules fired in Ts." */
+function finalCounts(out: string): Counts | null {
+  const m = /(\d+) states, (\d+) rules fired/.exec(out);
+  return m ? { states: Number(m[1]), transitions: Number(m[2]) } : null;
+}
+
+/**
+ * The last progress line of a stopped single-threaded run: states seen are those explored plus
+ * those queued (with threads, lines are per thread and are not summed here).
+ */
+function progressCounts(out: string): Counts | null {
+  const lines = [...out.matchAll(/^\s+(\d+) states explored in \d+s, with (\d+) rules fired and (\d+) states in the queue/gm)];
+  const m = lines.at(-1);
+  return m ? { states: Number(m[1]) + Number(m[3]), transitions: Number(m[2]) } : null;
 }

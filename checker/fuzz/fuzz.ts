@@ -67,18 +67,23 @@ export function fuzz(system: StepSystem, properties: readonly SafetyCheck[], opt
     maxBurst: options.maxBurst ?? Math.min(options.maxSteps, 4 * threads),
     maxBursts: options.maxBursts ?? Math.max(16, Math.ceil(options.maxSteps / 16)),
   });
-  // coverage and step counts are recorded up to the first failure; shrinking runs are not counted
+  // Coverage and step counts are recorded up to the first failure. While shrinking, a candidate
+  // counts as failing only when it fails within the steps of the shortest failure so far: the
+  // counterexample never gets longer, and a candidate that passes costs no more than that.
   let searching = true;
   let runs = 0;
   let steps = 0;
+  let shortest = options.maxSteps;
   const property = fc.property(arbitrary, (schedule) => {
-    const outcome = runner.run(schedule, searching ? coverage.observe : null);
+    const outcome = runner.run(schedule, searching ? coverage.observe : null, shortest);
     if (searching) {
       runs++;
       steps += outcome.actions.length;
-      if (outcome.violation !== null) searching = false;
     }
-    return outcome.violation === null;
+    if (outcome.violation === null) return true;
+    searching = false;
+    shortest = Math.min(shortest, outcome.actions.length);
+    return false;
   });
   const replaying = options.replayPath !== undefined;
   const details = fc.check(property, {
@@ -100,10 +105,29 @@ export function fuzz(system: StepSystem, properties: readonly SafetyCheck[], opt
   return { seed: details.seed, runs, steps, seconds: (performance.now() - start) / 1000, violation, coverage: coverage.report() };
 }
 
-/** Re-runs a violating schedule, keeping its states. Throws if the model itself threw (not a violation). */
+/**
+ * Re-runs a violating schedule, keeping its states, and cuts its cycles out: wherever the path
+ * comes back to a state it already visited, the steps in between are dropped (what is left is
+ * still a path of the system, to the same violating state). Throws if the model itself threw.
+ */
 function traceOf(runner: ScheduleRunner, schedule: Schedule): { property: string; trace: Trace } {
   const states: Uint32Array[] = [];
   const outcome = runner.run(schedule, (state) => states.push(state.slice()));
   if (outcome.violation === null) throw new Error('kvmcheck fuzz: the failing schedule does not violate a property when re-run (is the model deterministic?)');
-  return { property: outcome.violation, trace: { states, actions: [...outcome.actions], loopStart: null } };
+  const at = new Map<string, number>();
+  const keptStates: Uint32Array[] = [];
+  const keptActions: number[] = [];
+  states.forEach((state, i) => {
+    const key = state.join(',');
+    const seen = at.get(key);
+    if (seen !== undefined) {
+      for (const dropped of keptStates.splice(seen + 1)) at.delete(dropped.join(','));
+      keptActions.length = seen;
+      return;
+    }
+    at.set(key, keptStates.length);
+    keptStates.push(state);
+    if (i > 0) keptActions.push(outcome.actions[i - 1]!);
+  });
+  return { property: outcome.violation, trace: { states: keptStates, actions: keptActions, loopStart: null } };
 }

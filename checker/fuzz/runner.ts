@@ -58,11 +58,11 @@ export class ScheduleRunner {
     this.nxt = new Uint32Array(system.stateWords);
   }
 
-  run(schedule: Schedule, observe: StepObserver | null = null): RunOutcome {
+  /** Runs `schedule` for at most `maxSteps` steps (default: the runner's). */
+  run(schedule: Schedule, observe: StepObserver | null = null, maxSteps = this.options.maxSteps): RunOutcome {
     const sys = this.system;
     const swarm = swarmOf(schedule, this.kindOfThread);
     const actions: number[] = [];
-    const maxSteps = this.options.maxSteps;
     sys.initial(this.cur);
     sys.load(this.cur);
     observe?.(this.cur, -1);

@@ -7,7 +7,7 @@
 import type { AnyStateMachine } from 'xstate';
 import { initialTransition } from 'xstate';
 import type { ActionLabel, StateDescription, TransitionSystem } from '../engine/TransitionSystem.ts';
-import { ConventionError } from './conventions.ts';
+import { ConventionError, type MemoryAccess } from './conventions.ts';
 import { type Context, StateLayout, type VarLayout } from './layout.ts';
 import { LearnedMemo } from './learnedMemo.ts';
 import { type MachineSteps, readMachineSteps, type StepEvent } from './machineSteps.ts';
@@ -24,6 +24,20 @@ export interface MachineSystem extends TransitionSystem {
   readonly layout: StateLayout;
   /** Binds a view predicate to the current (loaded) state. */
   predicate(fn: (s: StateView) => boolean): () => boolean;
+}
+
+/** What a step of one thread did, for a memory model layered on the compiled system (checker/memory/). */
+export interface StepInfo {
+  /** The variable-element fields the step assigned (whether or not the value changed). */
+  readonly written: Int32Array;
+  /** The access the taken transition declares. */
+  readonly access: MemoryAccess | null;
+}
+
+/** The compiled system, with its steps also available one thread at a time. */
+export interface CompiledSystem extends MachineSystem {
+  /** Calls `emit` for each enabled step of thread `t` in the loaded state, in increasing action id. */
+  threadSuccessors(t: number, emit: (action: number, next: Uint32Array, step: StepInfo) => void): void;
 }
 
 /** Names an action for reports: the event type without its `<thread>.` prefix. */
@@ -46,7 +60,7 @@ export function describeState(layout: StateLayout, state: Uint32Array): StateDes
 }
 
 /** One successor of one thread: its action and the word edits (word, keep mask, new bits). */
-interface ThreadSuccessor {
+interface ThreadSuccessor extends StepInfo {
   readonly action: number;
   readonly edits: Int32Array;
 }
@@ -57,7 +71,7 @@ interface ThreadSuccessor {
  * per distinct value of the fields they read (learnedMemo.ts), after which a successor costs a
  * table lookup and a few word edits. Properties bound with `predicate` are tabulated the same way.
  */
-export function compileMachine(machine: AnyStateMachine): MachineSystem {
+export function compileMachine(machine: AnyStateMachine): CompiledSystem {
   const layout = new StateLayout(machine);
   const machineSteps = readMachineSteps(machine, layout);
   const actions = labelActions(layout, machineSteps);
@@ -71,6 +85,18 @@ export function compileMachine(machine: AnyStateMachine): MachineSystem {
   const init = new Uint32Array(W);
   packInitial(machine, layout, init);
   const rec = new FieldRecorder(layout.fieldCount);
+  // the loaded state decoded into plain objects, refreshed at most once per load
+  const decoded = { value: layout.value(init), context: layout.readContext(init) };
+  let loads = 0;
+  let decodedAt = -1;
+  const decodedView = (): StateView => {
+    if (decodedAt !== loads) {
+      layout.refreshContext(current, decoded.context);
+      for (let t = 0; t < nThreads; t++) decoded.value[layout.threads[t]!.name] = layout.threads[t]!.states[pcs[t]!]!;
+      decodedAt = loads;
+    }
+    return decoded;
+  };
   const tracking = createTrackingView(layout, rec);
   const memos = machineSteps.steps.map((states) => states.map((events) => events.map(() => new LearnedMemo<ThreadSuccessor | null>(layout))));
 
@@ -96,17 +122,19 @@ export function compileMachine(machine: AnyStateMachine): MachineSystem {
    */
   const unwrap = (v: VarLayout, value: unknown): { plain: unknown; carried: boolean[] } => {
     const carried: boolean[] = [];
-    const row = (x: unknown): unknown => {
+    const n = v.shape[v.shape.length - 1]!;
+    // an element is carried only when it comes from the same element of the same variable
+    const row = (x: unknown, r: number): unknown => {
       const tracked = (x as { [TRACKED]?: TrackedElements } | null | undefined)?.[TRACKED];
-      if (tracked === undefined) {
-        if (Array.isArray(x)) for (let i = 0; i < x.length; i++) carried.push(false);
-        return x;
-      }
-      for (let i = 0; i < tracked.values.length; i++) carried.push(tracked.written === null ? true : !tracked.written[i]);
+      const own = tracked !== undefined && tracked.base === layout.elementBase + v.first + r * n;
+      if (Array.isArray(x)) for (let i = 0; i < x.length; i++) carried.push(own && (tracked!.written === null || !tracked!.written[i]));
+      if (tracked === undefined) return x;
+      // copied elsewhere: the elements it carries were read after all
+      if (!own) for (let i = 0; i < tracked.values.length; i++) if (tracked.written === null || !tracked.written[i]) rec.mark(tracked.base + i);
       return tracked.values;
     };
     if (v.shape.length === 0) return { plain: value, carried: [false] };
-    if (v.shape.length === 1) return { plain: row(value), carried };
+    if (v.shape.length === 1) return { plain: row(value, 0), carried };
     return { plain: Array.isArray(value) ? value.map(row) : value, carried };
   };
 
@@ -138,10 +166,25 @@ export function compileMachine(machine: AnyStateMachine): MachineSystem {
           (rec.has(f) ? ifChanged : always).push(f);
         }
       }
-      return { action: ev.action, edits: editsTo(always, ifChanged) };
+      const writtenFields = Int32Array.from([...always, ...ifChanged.slice(1)]);
+      return { action: ev.action, edits: editsTo(always, ifChanged), written: writtenFields, access: cand.access };
     }
     return null;
   };
+
+  function threadSuccessors(t: number, emit: (action: number, next: Uint32Array, step: StepInfo) => void): void {
+    const pc = pcs[t]!;
+    const events = machineSteps.steps[t]![pc]!;
+    const eventMemos = memos[t]![pc]!;
+    for (let i = 0; i < events.length; i++) {
+      const s = eventMemos[i]!.get(current, rec, computeEvent, t, events[i]!);
+      if (s === null) continue;
+      for (let w = 0; w < W; w++) next[w] = current[w]!;
+      const e = s.edits;
+      for (let k = 0; k < e.length; k += 3) next[e[k]!] = (next[e[k]!]! & e[k + 1]!) | e[k + 2]!;
+      emit(s.action, next, s);
+    }
+  }
 
   return {
     layout,
@@ -153,35 +196,27 @@ export function compileMachine(machine: AnyStateMachine): MachineSystem {
     },
     load(state) {
       current = state;
+      loads++;
       for (let t = 0; t < nThreads; t++) pcs[t] = layout.threadState(state, t);
     },
     successors(emit) {
-      for (let t = 0; t < nThreads; t++) {
-        const pc = pcs[t]!;
-        const events = machineSteps.steps[t]![pc]!;
-        const eventMemos = memos[t]![pc]!;
-        for (let i = 0; i < events.length; i++) {
-          const s = eventMemos[i]!.get(current, rec, computeEvent, t, events[i]!);
-          if (s === null) continue;
-          for (let w = 0; w < W; w++) next[w] = current[w]!;
-          const e = s.edits;
-          for (let k = 0; k < e.length; k += 3) next[e[k]!] = (next[e[k]!]! & e[k + 1]!) | e[k + 2]!;
-          emit(s.action, next);
-        }
-      }
+      for (let t = 0; t < nThreads; t++) threadSuccessors(t, emit);
     },
+    threadSuccessors,
     isFinal() {
       for (let t = 0; t < nThreads; t++) if (!finals[t]![pcs[t]!]) return false;
       return true;
     },
     describe: (state) => describeState(layout, state),
+    // Tabulated while its key is small; a predicate that reads too much of the state to tabulate
+    // well is evaluated on the decoded state instead (decoded once per loaded state).
     predicate(fn) {
       const memo = new LearnedMemo<boolean>(layout);
       const compute = (): boolean => {
         tracking.point(current);
         return fn(tracking.view);
       };
-      return () => memo.get(current, rec, compute, 0, undefined);
+      return () => (memo.wide ? fn(decodedView()) : memo.get(current, rec, compute, 0, undefined));
     },
   };
 }

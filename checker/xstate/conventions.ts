@@ -15,7 +15,22 @@
  *   members are interchangeable (symmetry reduction permutes them). A model never stores a
  *   thread's index as a value: it keeps per-thread columns instead, so permuting threads
  *   permutes columns.
+ * - `meta.kvmcheck.shared` names the variables that are shared memory for a weak memory model
+ *   (checker/memory/); every other variable (program-counter-like bookkeeping, ghost state) stays
+ *   sequentially consistent. A transition that writes a shared variable declares how, in its own
+ *   `meta.kvmcheck.access` ({@link MemoryAccess}); a transition that only reads shared variables
+ *   needs no declaration (plain loads) unless it is also a full fence. Under `sc` declarations
+ *   change nothing.
  */
+
+/**
+ * How one transition accesses shared memory (the variables it reads and writes are observed, not
+ * declared): `store` plain store(s) (WRITE_ONCE, smp_store_release); `rmw` a locked
+ * read-modify-write (set_bit, clear_bit, cmpxchg, xchg: on x86 it drains the store buffer first);
+ * `fence` the step's accesses together with a full barrier (smp_mb(), smp_store_mb()).
+ */
+export type MemoryAccess = 'store' | 'rmw' | 'fence';
+export const MEMORY_ACCESSES: readonly MemoryAccess[] = ['store', 'rmw', 'fence'];
 
 /** Domain of a context variable (each element of an array variable). */
 export type VarDomain =
@@ -35,6 +50,8 @@ export interface ModelMeta {
   readonly vars: Readonly<Record<string, VarDomain>>;
   readonly groups?: Readonly<Record<string, readonly string[]>>;
   readonly symmetric?: readonly string[];
+  /** Shared-memory variables (weak memory models buffer their stores). */
+  readonly shared?: readonly string[];
 }
 
 /** The key under the root's `meta` that holds the {@link ModelMeta}. */

@@ -37,6 +37,11 @@ export class LearnedMemo<R> {
     return this.results.length;
   }
 
+  /** True when the key no longer fits one small integer (lookups hash several words). */
+  get wide(): boolean {
+    return this.packedBits < 0;
+  }
+
   /** The fields the memo keys on, in order. */
   get keyFields(): readonly number[] {
     return this.fields;

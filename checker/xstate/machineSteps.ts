@@ -4,7 +4,7 @@
  * The compiled transition system runs these tables directly, without XState's interpreter.
  */
 import type { AnyStateMachine } from 'xstate';
-import { ConventionError } from './conventions.ts';
+import { ConventionError, MEMORY_ACCESSES, META_KEY, type MemoryAccess } from './conventions.ts';
 import type { Context, StateLayout } from './layout.ts';
 
 export type GuardFn = (context: Context) => boolean;
@@ -16,6 +16,8 @@ export interface Candidate {
   /** Target state index within the thread (the source itself for a targetless transition). */
   readonly target: number;
   readonly assigns: readonly AssignFn[];
+  /** Its declared shared-memory access (`meta.kvmcheck.access`), if any. */
+  readonly access: MemoryAccess | null;
 }
 
 /** An event a state accepts, with its action id. */
@@ -64,6 +66,13 @@ function resolveAssign(action: unknown, impl: Implementations, where: string): A
   };
 }
 
+function resolveAccess(meta: unknown, where: string): MemoryAccess | null {
+  const access = (meta as Record<string, { access?: unknown } | undefined> | undefined)?.[META_KEY]?.access;
+  if (access === undefined) return null;
+  if (!MEMORY_ACCESSES.includes(access as MemoryAccess)) throw new ConventionError(`${where}: meta.${META_KEY}.access must be one of ${MEMORY_ACCESSES.join(', ')} (got ${JSON.stringify(access)})`);
+  return access as MemoryAccess;
+}
+
 /** Builds the step tables of `machine` laid out by `layout`. Throws ConventionError on misuse. */
 export function readMachineSteps(machine: AnyStateMachine, layout: StateLayout): MachineSteps {
   const impl = machine.implementations as unknown as Implementations;
@@ -106,6 +115,7 @@ export function readMachineSteps(machine: AnyStateMachine, layout: StateLayout):
             guard: resolveGuard(def.guard, impl, `${where} on '${eventType}'`),
             target: targetNode ? thread.states.indexOf(targetNode.key) : thread.states.indexOf(node.key),
             assigns: def.actions.map((a) => resolveAssign(a, impl, `${where} on '${eventType}'`)),
+            access: resolveAccess((def as { meta?: unknown }).meta, `${where} on '${eventType}'`),
           };
         });
         events.push({ action, candidates });

@@ -39,6 +39,8 @@ const isIndex = (key: string | symbol): boolean => typeof key === 'string' && ke
  * element, whether code wrote it (null: nothing was written, the array is the state's own).
  */
 export interface TrackedElements {
+  /** The field of the state element the array's element 0 was read from. */
+  readonly base: number;
   readonly values: readonly unknown[];
   readonly written: readonly boolean[] | null;
 }
@@ -79,7 +81,7 @@ export function createTrackingView(layout: StateLayout, rec: FieldRecorder): Tra
     const written = new Array<boolean>(length).fill(false);
     return new Proxy(values, {
       get(target, key, receiver) {
-        if (key === TRACKED) return { values: target, written } satisfies TrackedElements;
+        if (key === TRACKED) return { base, values: target, written } satisfies TrackedElements;
         if (isIndex(key)) {
           const i = Number(key);
           if (i < length && !written[i]) rec.mark(base + i);
@@ -100,7 +102,7 @@ export function createTrackingView(layout: StateLayout, rec: FieldRecorder): Tra
           const i = Number(key);
           return i < length ? decode(base + i, isBool) : undefined;
         }
-        if (key === TRACKED) return { values: rawRow(length, base, isBool), written: null } satisfies TrackedElements;
+        if (key === TRACKED) return { base, values: rawRow(length, base, isBool), written: null } satisfies TrackedElements;
         if (key === 'slice') {
           return (start?: number, end?: number) =>
             start === undefined && end === undefined ? copiedRow(length, base, isBool) : Array.prototype.slice.call(receiver, start, end);

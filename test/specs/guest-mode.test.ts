@@ -1,4 +1,5 @@
-import { transition, initialTransition, type AnyMachineSnapshot } from 'xstate';
+import { brokenAt, replaySnapshots } from './replay.ts';
+import type { AnyMachineSnapshot } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { asExpected, runVariant } from '../../cli/runSpec.ts';
 import { guestMode } from '../../specs/guest-mode.ts';
@@ -26,19 +27,9 @@ function replay(variantName: string): { snapshot: AnyMachineSnapshot; holds: (na
   const variant = guestMode.variants.find((v) => v.name === variantName)!;
   const run = runVariant(guestMode, variant, config);
   const { machine, properties } = variant.build(config);
-  let [snapshot] = initialTransition(machine);
-  for (const step of run.counterexample!.steps) {
-    const [next] = transition(machine, snapshot, { type: `${step.thread}.${step.action}` });
-    expect(next, `step ${step.thread}.${step.action} must be enabled`).not.toBe(snapshot);
-    expect((next.value as Record<string, string>)[step.thread]).toBe(step.state);
-    snapshot = next;
-  }
-  const holds = (name: string): boolean => {
-    const p = properties.find((x) => x.name === name)!;
-    if (p.kind !== 'always') throw new Error('safety only');
-    return p.holds({ value: snapshot.value as Record<string, string>, context: snapshot.context });
-  };
-  return { snapshot, holds };
+  const snapshot = replaySnapshots(machine, run.counterexample!.steps).pop()!;
+  const broken = brokenAt(properties, snapshot);
+  return { snapshot, holds: (name) => !broken.includes(name) };
 }
 
 describe('guest-mode liveness (weak fairness per thread, unreduced)', () => {

@@ -1,4 +1,5 @@
-import { type AnyMachineSnapshot, type AnyStateMachine, initialTransition, transition } from 'xstate';
+import { replaySnapshots } from './replay.ts';
+import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import type { ViewProperty } from '../../checker/xstate/index.ts';
 import { asExpected, type RunResult, runVariant } from '../../cli/runSpec.ts';
@@ -53,16 +54,7 @@ function threadEvents(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, th
 function replay(name: string): { machine: AnyStateMachine; properties: readonly ViewProperty[]; snapshots: AnyMachineSnapshot[]; run: RunResult } {
   const r = run(name);
   const { machine, properties } = variantNamed(name).build(config);
-  let [snapshot] = initialTransition(machine);
-  const snapshots = [snapshot];
-  for (const step of r.counterexample!.steps) {
-    const event = { type: `${step.thread}.${step.action}` };
-    expect(snapshot.can(event), `step ${event.type} must be enabled`).toBe(true);
-    [snapshot] = transition(machine, snapshot, event);
-    expect(view(snapshot).value[step.thread]).toBe(step.state);
-    snapshots.push(snapshot);
-  }
-  return { machine, properties, snapshots, run: r };
+  return { machine, properties, snapshots: replaySnapshots(machine, r.counterexample!.steps), run: r };
 }
 
 describe('kick-all counterexamples replay on the XState machine', () => {

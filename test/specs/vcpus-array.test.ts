@@ -1,4 +1,4 @@
-import { type AnyMachineSnapshot, initialTransition, transition } from 'xstate';
+import { brokenAt, replaySnapshots } from './replay.ts';
 import { describe, expect, it } from 'vitest';
 import { always, type ViewPredicate } from '../../checker/xstate/index.ts';
 import { asExpected, type RunResult, runVariant } from '../../cli/runSpec.ts';
@@ -59,16 +59,8 @@ describe('vcpus-array: every variant gets its verdict by exploration', () => {
 function replay(name: string): { value: Record<string, string>; ctx: VcpusContext; broken: string[] } {
   const variant = variantNamed(name);
   const { machine, properties } = variant.build(config);
-  let [snapshot]: [AnyMachineSnapshot, ...unknown[]] = initialTransition(machine);
-  for (const step of runOf(name).counterexample!.steps) {
-    const [next] = transition(machine, snapshot, { type: `${step.thread}.${step.action}` });
-    expect(next, `step ${step.thread}.${step.action} must be enabled`).not.toBe(snapshot);
-    expect((next.value as Record<string, string>)[step.thread]).toBe(step.state);
-    snapshot = next;
-  }
-  const value = snapshot.value as Record<string, string>;
-  const broken = properties.flatMap((p) => (p.kind === 'always' && !p.holds({ value, context: snapshot.context }) ? [p.name] : []));
-  return { value, ctx: ctxOf(snapshot.context), broken };
+  const snapshot = replaySnapshots(machine, runOf(name).counterexample!.steps).pop()!;
+  return { value: snapshot.value as Record<string, string>, ctx: ctxOf(snapshot.context), broken: brokenAt(properties, snapshot) };
 }
 
 describe('vcpus-array counterexamples replay on the XState machine and end in a violation', () => {

@@ -33,16 +33,18 @@ const MAX_CHUNK = 256;
  * interval of the states stored during level d-1; every level runs on all workers, then the
  * coordinator tallies their reports.
  *
- * Growth: before each level the store is grown (doubling) to hold the states stored so far, the
- * new states the level is expected to add (its frontier times the previous level's branching
- * factor, at most as many as are stored) and a chunk per worker in flight. When a level still runs out of room, every worker
- * pauses before its next chunk, the store grows, and they carry on (nothing is redone). With `maxStates` (or when memory refuses growth) the capacity becomes
- * final and an insertion past it stops storing (see LevelWorker).
+ * Growth (chosen over pre-sizing from maxStates, which may be huge or absent): before each level
+ * the store grows (doubling) to hold the states stored so far, the new states the level is
+ * expected to add (its frontier times the previous level's branching factor, capped at doubling)
+ * and a chunk per worker in flight. When a level still runs out of room, every worker pauses
+ * before its next chunk, the store grows, and they carry on: nothing is redone. With `maxStates`
+ * (or when memory refuses growth) the capacity becomes final and an insertion past it stops
+ * storing (see LevelWorker).
  *
- * Verdicts: a level is always finished before a verdict, so the violation reported is one at the
- * least depth, and among those the least by state words (deterministic whatever the thread
- * timing): deadlocks in level d (a counterexample of d steps) before safety violations among the
- * states of level d+1, as the sequential engine orders them.
+ * Verdicts: a level is finished before a verdict (unless the deadline stops it), so the violation
+ * reported is one at the least depth, and among those the least by state words (deterministic
+ * whatever the thread timing): deadlocks in level d (a counterexample of d steps) before safety
+ * violations among the states of level d+1, as the sequential engine orders them.
  */
 export class ParallelSearch {
 	readonly store: SharedStore;
@@ -100,6 +102,7 @@ export class ParallelSearch {
 			: null;
 		const onProgress = cfg.onProgress;
 		const ticker = onProgress === null ? null : setInterval(() => onProgress(this.currentProgress()), PROGRESS_MS);
+		this.frontierEnd = this.store.count;
 		const pool = WorkerPool.acquire(cfg.workers);
 		let finished = false;
 		try {

@@ -184,18 +184,37 @@ export class SharedStore {
 	}
 
 	/**
-	 * Grows to `capacity` states (new arrays; the index is rebuilt from the cached hashes). Only
-	 * while no other thread uses the store. False, nothing changed, when the budget refuses.
+	 * Grows to `capacity` states, one array at a time (so the budget's peak is the old arrays plus
+	 * one new one): the index is rebuilt from its cached hashes, then the store and links are
+	 * copied. Only while no other thread uses the store. False when the budget refuses a step; the
+	 * store is then still consistent (`capacity` is the links' length).
 	 */
 	grow(capacity: number, budget: MemoryBudget): boolean {
-		const bigger = SharedStore.create(this.words, capacity, this.control, budget);
-		if (bigger === null) return false;
-		bigger.data.set(this.data);
-		bigger.parent.set(this.parent);
-		bigger.via.set(this.via);
+		const slots = tableSlots(capacity);
+		if (2 * slots > this.table.length) {
+			const table = budget.alloc(SharedInt32Array, 2 * slots);
+			if (table === null) return false;
+			this.rehash(table);
+			budget.release(this.table);
+			this.table = table;
+			this.mask = slots - 1;
+		}
+		const data = budget.grow(SharedUint32Array, this.data, capacity * this.words);
+		if (data === null) return false;
+		this.data = data;
+		const via = budget.grow(SharedInt32Array, this.via, capacity);
+		if (via === null) return false;
+		this.via = via;
+		const parent = budget.grow(SharedInt32Array, this.parent, capacity);
+		if (parent === null) return false;
+		this.parent = parent;
+		return true;
+	}
+
+	/** Inserts every published slot of the index into the empty `table`. */
+	private rehash(table: Int32Array): void {
 		const old = this.table;
-		const table = bigger.table;
-		const mask = bigger.mask;
+		const mask = (table.length >>> 1) - 1;
 		for (let k = 0; k < old.length; k += 2) {
 			const tag = old[k] as number;
 			if (tag < TAG_BASE) continue;
@@ -205,13 +224,6 @@ export class SharedStore {
 			table[j << 1] = tag;
 			table[(j << 1) + 1] = h;
 		}
-		for (const arr of [this.data, this.parent, this.via, this.table]) budget.release(arr);
-		this.data = bigger.data;
-		this.parent = bigger.parent;
-		this.via = bigger.via;
-		this.table = table;
-		this.mask = mask;
-		return true;
 	}
 }
 

@@ -22,8 +22,8 @@ export interface ParallelExploreOptions extends Omit<ExploreOptions, "canonicali
  * - 'holds' runs give exactly the sequential engine's states, transitions and depth;
  * - a violation comes with a shortest counterexample (re-concretized under symmetry). The violating
  *   state is the least, by its words, of the violations at the least depth, so the verdict, the
- *   property, the counterexample's length and its last state do not depend on thread timing (the
- *   path leading there may: parents are whichever worker stored a state first). Every level is
+ *   property, the counterexample's length and (without symmetry) its last state do not depend on
+ *   thread timing (the path may: parents are whichever worker stored a state first). Every level is
  *   finished before a verdict, so `states` counts the whole last level (the sequential engine stops
  *   storing at the first violation);
  * - bounds stop with 'incomplete'; at most `maxStates` states are stored. After the store is full
