@@ -5,7 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { MEMORY_MODELS, type MemoryModel } from '../checker/memory/index.ts';
 import { formatTable } from '../checker/report/table.ts';
-import { SPECS, type Spec, type Variant } from '../specs/index.ts';
+import { type Expected, expectedVerdict, SPECS, type Spec, type Variant } from '../specs/index.ts';
 import { asExpected, type PropertySelection, type RunOptions, type RunResult, runVariant, runVariantParallel } from './runSpec.ts';
 import { checkConsumer, formatConsumerReport, formatConsumerTable } from './masksCommand.ts';
 import { addFuzzCommand } from './fuzzCommand.ts';
@@ -196,7 +196,13 @@ function list(json: boolean | undefined): number {
           seed: s.seed,
           description: s.description,
           defaults: s.defaults,
-          variants: s.variants.map((v) => ({ name: v.name, description: v.description, expected: v.expected })),
+          variants: s.variants.map((v) => ({
+            name: v.name,
+            description: v.description,
+            expected: v.expected,
+            memoryModels: v.memoryModels ?? ['sc'],
+            ...(v.expectedUnder ? { expectedUnder: v.expectedUnder } : {}),
+          })),
         })),
         null,
         2,
@@ -207,8 +213,10 @@ function list(json: boolean | undefined): number {
   for (const s of SPECS) {
     console.log(`${s.name}  (seeds/${s.seed}; default ${s.defaults.vcpus} vCPUs x ${s.defaults.requesters} requesters)\n  ${s.description}`);
     for (const v of s.variants) {
-      const exp = v.expected.verdict === 'violated' ? `violated: ${v.expected.property}` : 'holds';
-      console.log(`    ${v.name.padEnd(20)} [${exp}] ${v.description}`);
+      const verdict = (e: Expected): string => (e.verdict === 'violated' ? `violated: ${e.property}` : 'holds');
+      const models = (v.memoryModels ?? ['sc']).filter((m) => m !== 'sc');
+      const weak = models.map((m) => `; ${m}: ${verdict(expectedVerdict(v, m))}`).join('');
+      console.log(`    ${v.name.padEnd(20)} [${verdict(v.expected)}${weak}] ${v.description}`);
     }
   }
   return 0;
@@ -243,7 +251,7 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void, 
     .option('--graph', 'with --out: also the whole reachable state graph of each run as .graph.dot and .graph.json (small configurations)')
     .option('--minimize <what>', "'switches': of the shortest counterexamples, one with the fewest thread switches", minimizeOption)
     .option('--workers <n>', 'explore with N worker threads over a shared state table (safety properties)', positiveInt('--workers'), 1)
-    .option('--memory-model <model>', "sc or tso (store buffers; safety only); default: each variant's own (sc unless it lists more)", memoryModelOption)
+    .option('--memory-model <model>', "sc, tso (store buffers; safety only) or arm64-like (tso, and set_bit and a failed cmpxchg order nothing); default: each variant's own (sc unless it lists more)", memoryModelOption)
     .action((specs: string[], opts: CheckFlags) => setExit(check(specs, opts, allowAsync)));
   program
     .command('masks')

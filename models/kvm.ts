@@ -24,6 +24,8 @@ export interface KvmModelOptions {
   readonly walkTakesMmuLock?: boolean;
   /** False: the no-mb-enter-guest mutant (no full barrier after mode = IN_GUEST_MODE; VcpuOptions.modeStoreMb). */
   readonly modeStoreMb?: boolean;
+  /** False: the no-mb-exiting-guest-mode mutant (no smp_mb__before_atomic() in kvm_vcpu_exiting_guest_mode()). */
+  readonly mbBeforeCmpxchg?: boolean;
   /** How the WAIT consumer requests (RequesterOptions.waitConsumer; default kvm_make_all_cpus_request). */
   readonly waitConsumer?: RequesterOptions['waitConsumer'];
   /** When the WAIT consumer publishes the new resource (RequesterOptions.replaceResource; default before the request). */
@@ -52,6 +54,7 @@ export function createKvmMachine(options: KvmModelOptions): AnyStateMachine {
     mmuLock: locking,
     waitConsumer: options.waitConsumer,
     replaceResource: options.replaceResource,
+    ...(options.mbBeforeCmpxchg === false ? { mbBeforeCmpxchg: false } : {}),
   };
   const context: KvmContext = {
     mode: V.map(() => OUTSIDE_GUEST_MODE),

@@ -53,6 +53,8 @@ export interface RequesterOptions {
    * change that is not final yet (reference §10.7, the APIC-access page invalidation race).
    */
   readonly replaceResource?: 'before-request' | 'after-request';
+  /** False: the no-mb-exiting-guest-mode mutant (RequestOptions.mbBeforeCmpxchg). */
+  readonly mbBeforeCmpxchg?: boolean;
 }
 
 /** The vCPU requester r is working on (its request bit set, cmpxchg not yet done), or -1. */
@@ -87,6 +89,15 @@ const makeRequest = (r: number, v: number, bit: number): Update => ({ context })
   model_ipi: setAt2(context.model_ipi, r, v, IPI_REQUEST_SET),
 });
 
+/** The kvm_make_request() step: its update and its access (set_bit, ordering nothing on arm64). */
+const kvmMakeRequest = (r: number, v: number, bit: number) => ({ update: makeRequest(r, v, bit), access: 'set_bit' as const, bits: bit });
+
+/**
+ * The access of kvm_vcpu_exiting_guest_mode(): smp_mb__before_atomic() then cmpxchg(), or the
+ * no-mb-exiting-guest-mode mutant's bare cmpxchg (which a failed cmpxchg leaves unordered on arm64).
+ */
+const exitingAccess = (req: Pick<RequestOptions, 'mbBeforeCmpxchg'>): 'fence' | 'cmpxchg' => (req.mbBeforeCmpxchg === false ? 'cmpxchg' : 'fence');
+
 /** kvm_make_all_cpus_request(kvm, req) / kvm_vcpu_kick(): which request, with which IPI rule. */
 export interface RequestOptions {
   readonly vcpus: number;
@@ -100,6 +111,8 @@ export interface RequestOptions {
    * kick only targets online vCPUs; by default every vCPU is online.
    */
   readonly online?: (context: KvmContext, v: number) => boolean;
+  /** False: the no-mb-exiting-guest-mode mutant (no smp_mb__before_atomic() before the cmpxchg). */
+  readonly mbBeforeCmpxchg?: boolean;
 }
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, v) => v);
@@ -125,7 +138,7 @@ export function kvmMakeAllCpusRequest(thread: string, r: number, req: RequestOpt
     ...Object.fromEntries(
       range(req.vcpus).map((v) => [
         ev(`kvm_make_request(${REQUEST_NAMES[req.request]}):vcpu${v}`),
-        to(undefined, { guard: ({ context }) => unvisited(context, v) && (online?.(context, v) ?? true), update: makeRequest(r, v, req.request), access: 'rmw' }),
+        to(undefined, { guard: ({ context }) => unvisited(context, v) && (online?.(context, v) ?? true), ...kvmMakeRequest(r, v, req.request) }),
       ]),
     ),
     ...(online
@@ -141,7 +154,7 @@ export function kvmMakeAllCpusRequest(thread: string, r: number, req: RequestOpt
         )
       : {}),
     [ev('kvm_vcpu_exiting_guest_mode')]: to(undefined, {
-      access: 'rmw',
+      access: exitingAccess(req),
       guard: (a) => !idle(a),
       update: exitingGuestMode(r, req.mask),
     }),
@@ -165,7 +178,7 @@ export function kvmVcpuKick(thread: string, r: number, kick: RequestOptions, don
     choose: Object.fromEntries(
       range(kick.vcpus).map((v) => [
         ev(`kvm_make_request(${REQUEST_NAMES[kick.request]}):vcpu${v}`),
-        to('kvm_vcpu_kick', { ...(online ? { guard: ({ context }: { context: KvmContext }) => online(context, v) } : {}), update: makeRequest(r, v, kick.request), access: 'rmw' }),
+        to('kvm_vcpu_kick', { ...(online ? { guard: ({ context }: { context: KvmContext }) => online(context, v) } : {}), ...kvmMakeRequest(r, v, kick.request) }),
       ]),
     ),
     states: {
@@ -175,9 +188,9 @@ export function kvmVcpuKick(thread: string, r: number, kick: RequestOptions, don
             to('smp_send_reschedule', {
               guard: ({ context }) => includesMode(kick.mask.ipi, context.mode[current(context, r)]!),
               update: exitingGuestMode(r, kick.mask),
-              access: 'rmw',
+              access: exitingAccess(kick),
             }),
-            to(done, { update: exitingGuestMode(r, kick.mask), access: 'rmw' }),
+            to(done, { update: exitingGuestMode(r, kick.mask), access: exitingAccess(kick) }),
           ],
         },
       },
@@ -203,7 +216,7 @@ function kickEachVcpu(thread: string, r: number, req: RequestOptions, finish: (g
         ...Object.fromEntries(
           range(req.vcpus).map((v) => [
             ev(`kvm_make_request(${REQUEST_NAMES[req.request]}):vcpu${v}`),
-            to('__kvm_vcpu_kick', { guard: (a) => acked(a) && a.context.model_ipi[r]![v] === IPI_IDLE, update: makeRequest(r, v, req.request), access: 'rmw' }),
+            to('__kvm_vcpu_kick', { guard: (a) => acked(a) && a.context.model_ipi[r]![v] === IPI_IDLE, ...kvmMakeRequest(r, v, req.request) }),
           ]),
         ),
         ...finish((a) => acked(a) && !a.context.model_ipi[r]!.includes(IPI_IDLE)),
@@ -216,9 +229,9 @@ function kickEachVcpu(thread: string, r: number, req: RequestOptions, finish: (g
           to('__kvm_vcpu_kick(should_kick)', {
             guard: ({ context }) => includesMode(req.mask.ipi, context.mode[current(context, r)]!),
             update: exitingGuestMode(r, req.mask),
-            access: 'rmw',
+            access: exitingAccess(req),
           }),
-          to('kvm_for_each_vcpu', { update: exitingGuestMode(r, req.mask), access: 'rmw' }),
+          to('kvm_for_each_vcpu', { update: exitingGuestMode(r, req.mask), access: exitingAccess(req) }),
         ],
       },
     },
@@ -229,8 +242,9 @@ function kickEachVcpu(thread: string, r: number, req: RequestOptions, finish: (g
 export function requesterRegion(r: number, options: RequesterOptions): RegionConfig {
   const thread = `requester${r}`;
   const vcpus = range(options.vcpus);
-  const kick = kvmVcpuKick(thread, r, { vcpus: options.vcpus, request: KVM_REQ_EVENT, mask: options.kickMask }, 'done');
-  const flush: RequestOptions = { vcpus: options.vcpus, request: KVM_REQ_TLB_FLUSH, mask: options.waitRequestMask };
+  const mb = options.mbBeforeCmpxchg === false ? { mbBeforeCmpxchg: false } : {};
+  const kick = kvmVcpuKick(thread, r, { vcpus: options.vcpus, request: KVM_REQ_EVENT, mask: options.kickMask, ...mb }, 'done');
+  const flush: RequestOptions = { vcpus: options.vcpus, request: KVM_REQ_TLB_FLUSH, mask: options.waitRequestMask, ...mb };
 
   const setLock = (held: boolean): Update => ({ context }) => ({ model_mmu_lock_requester: setAt(context.model_mmu_lock_requester!, r, held) });
   const locking = options.mmuLock === true;
@@ -257,7 +271,7 @@ export function requesterRegion(r: number, options: RequesterOptions): RegionCon
   const requestFirst = Object.fromEntries(
     vcpus.map((v) => [
       `${thread}.kvm_make_request(KVM_REQ_TLB_FLUSH):vcpu${v}`,
-      to(kickEach ? '__kvm_vcpu_kick' : 'kvm_make_all_cpus_request', { update: makeRequest(r, v, KVM_REQ_TLB_FLUSH), access: 'rmw' }),
+      to(kickEach ? '__kvm_vcpu_kick' : 'kvm_make_all_cpus_request', { ...kvmMakeRequest(r, v, KVM_REQ_TLB_FLUSH) }),
     ]),
   );
   return {
@@ -276,7 +290,7 @@ export function requesterRegion(r: number, options: RequesterOptions): RegionCon
       ...(locking ? { mmu_locked: { on: replace } } : {}),
       ...kick.states,
       ...(kickEach
-        ? kickEachVcpu(thread, r, { vcpus: options.vcpus, request: KVM_REQ_TLB_FLUSH, mask: options.waitRequestMask }, finish)
+        ? kickEachVcpu(thread, r, flush, finish)
         : {
             kvm_make_all_cpus_request: { on: kvmMakeAllCpusRequest(thread, r, flush, 'smp_call_function_many') },
             // waiting (if at all) for the acks of the CPUs it waits for, then free the old resource

@@ -14,26 +14,26 @@ export type Update<C = KvmContext> = (args: { context: C }) => Partial<C>;
 /**
  * How a step accesses the machine's shared-memory variables (root `meta.kvmcheck.shared`), for weak
  * memory models (checker/xstate/conventions.ts, MemoryAccess): `store` plain store(s) (WRITE_ONCE,
- * smp_store_release); `rmw` a locked read-modify-write (set_bit, clear_bit, cmpxchg, xchg); `fence`
- * the step's accesses with a full barrier (smp_mb(), smp_store_mb()). A step that only loads
- * declares nothing.
+ * smp_store_release); `rmw` a fully ordered read-modify-write (xchg); `fence` the step's accesses
+ * with a full barrier (smp_mb(), smp_store_mb()); `set_bit` (with `bits`) and `cmpxchg`, which
+ * order nothing on arm64 (a cmpxchg only when it fails). A step that only loads declares nothing.
  */
-export type MemoryAccess = 'store' | 'rmw' | 'fence';
+export type MemoryAccess = 'store' | 'rmw' | 'fence' | 'set_bit' | 'cmpxchg';
 
 export interface TransitionConfig {
   readonly target?: string;
   readonly guard?: Guard<never>;
   readonly actions?: unknown;
-  readonly meta?: { readonly kvmcheck: { readonly access: MemoryAccess } };
+  readonly meta?: { readonly kvmcheck: { readonly access: MemoryAccess; readonly bits?: number } };
 }
 
 /** One guarded alternative of a step. */
-export function to<C = KvmContext>(target: string | undefined, options: { guard?: Guard<C>; update?: Update<C>; access?: MemoryAccess } = {}): TransitionConfig {
+export function to<C = KvmContext>(target: string | undefined, options: { guard?: Guard<C>; update?: Update<C>; access?: MemoryAccess; bits?: number } = {}): TransitionConfig {
   return {
     ...(target !== undefined ? { target } : {}),
     ...(options.guard ? { guard: options.guard } : {}),
     ...(options.update ? { actions: assign(options.update as never) } : {}),
-    ...(options.access ? { meta: { kvmcheck: { access: options.access } } } : {}),
+    ...(options.access ? { meta: { kvmcheck: { access: options.access, ...(options.bits ? { bits: options.bits } : {}) } } } : {}),
   };
 }
 

@@ -156,7 +156,8 @@ export function vcpuRegion<C = KvmContext>(v: number, options: VcpuOptions<C>): 
   const fastpathHandler: StateConfig = {
     on: {
       [ev('handle_fastpath(self-IPI):kvm_make_request(KVM_REQ_EVENT)')]: to('fastpath_self_kick', {
-        access: 'rmw',
+        access: 'set_bit',
+        bits: KVM_REQ_EVENT,
         update: ({ context }) => ({ requests: setAt(context.requests, v, context.requests[v]! | KVM_REQ_EVENT) }),
       }),
       [ev('handle_fastpath')]: to('fastpath_handled'),

@@ -4,7 +4,8 @@ export type ExternalChecker = 'spin' | 'rumur';
 /** `off`, or Rumur's symmetry reduction (heuristic: sort-based, not canonical; exhaustive: canonical). */
 export type ExternalSymmetry = 'off' | 'heuristic' | 'exhaustive';
 /**
- * Over the two safety properties (no-missed-request, no-missed-wait) only. `incomplete`: a bound
+ * Over the two safety properties (no-missed-request, no-missed-wait) and deadlock (a state with no
+ * step, as kvmcheck: the property is then `deadlock`). `incomplete`: a bound
  * stopped the run; `error`: the build or the verifier failed; `not installed`: see `note`.
  */
 export type ExternalVerdict = 'holds' | 'violated' | 'incomplete' | 'error' | 'not installed';

@@ -59,7 +59,7 @@ export async function runRumur(config: ExternalConfig, symmetry: ExternalSymmetr
     buildSeconds += build('cc', [...cflags, '-o', 'checker', 'checker.c', '-lpthread'], dir);
     const run = await measure('./checker', [], { cwd: dir, timeoutSeconds: maxSeconds, memoryLimitMB: maxMemoryMB });
     const out = run.stdout;
-    const property = /invariant "([^"]+)" failed/.exec(out)?.[1] ?? null;
+    const property = /invariant "([^"]+)" failed/.exec(out)?.[1] ?? (/^\s*deadlock$/m.test(out) ? 'deadlock' : null);
     const finished = /No error found\./.test(out);
     const verdict = property !== null ? 'violated' : finished ? 'holds' : run.timedOut ? 'incomplete' : 'error';
     const counts = finalCounts(out) ?? progressCounts(out);

@@ -59,7 +59,8 @@ export async function runSpin(config: ExternalConfig, options: ExternalOptions =
     const out = run.stdout;
     const states = numberAfter(out, /([\d.e+]+) states, stored/);
     const taken = numberAfter(out, /([\d.e+]+) transitions \(= stored\+matched\)/);
-    const property = /violated: ([\w-]+)/.exec(out)?.[1] ?? null;
+    // the monitor's printf names the property; pan's invalid end state is kvmcheck's deadlock
+    const property = /violated: ([\w-]+)/.exec(out)?.[1] ?? (/^pan:\d+: invalid end state/m.test(out) ? 'deadlock' : null);
     const errors = numberAfter(out, /errors: (\d+)/);
     const bound = run.timedOut
       ? `time bound ${options.maxSeconds ?? 300} s`

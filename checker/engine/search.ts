@@ -81,12 +81,10 @@ export class Search {
 			if (this.halted) return;
 			let src = next;
 			const canon = this.cfg.canonicalize;
-			let r: number;
 			// A successor that is itself a stored representative needs no canonicalization:
 			// canonicalize maps every state of an orbit to one representative, which it fixes.
-			if (canon !== null && (r = this.store.find(next)) >= 0) {
-				// found as it is
-			} else {
+			let r = canon !== null ? this.store.find(next) : -1;
+			if (r < 0) {
 				if (canon !== null) {
 					src = this.canonBuf;
 					src.set(next);

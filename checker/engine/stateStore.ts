@@ -78,22 +78,9 @@ export class StateStore {
 	findOrAdd(src: Uint32Array, parent: number, action: number): number {
 		const words = this.words;
 		const h = hashWords(src, words);
-		const slots = this.slots;
-		const hashes = this.hashes;
-		const data = this.data;
-		const mask = this.mask;
-		let i = h & mask;
-		for (;;) {
-			const id = slots[i] as number;
-			if (id === EMPTY) break;
-			if (hashes[i] === h) {
-				const off = id * words;
-				let k = 0;
-				while (k < words && data[off + k] === src[k]) k++;
-				if (k === words) return id;
-			}
-			i = (i + 1) & mask;
-		}
+		let i = this.probe(src, h);
+		const found = this.slots[i] as number;
+		if (found !== EMPTY) return found;
 		const id = this.count;
 		if (id >= this.maxStates) {
 			this.fullReason = "max-states";
@@ -117,8 +104,13 @@ export class StateStore {
 
 	/** The id of `src` (its first `words` words) if it is stored, else -1. */
 	find(src: Uint32Array): number {
+		const id = this.slots[this.probe(src, hashWords(src, this.words))] as number;
+		return id === EMPTY ? -1 : id;
+	}
+
+	/** The slot holding `src` (hash `h`), or the free slot where it would go. */
+	private probe(src: Uint32Array, h: number): number {
 		const words = this.words;
-		const h = hashWords(src, words);
 		const slots = this.slots;
 		const hashes = this.hashes;
 		const data = this.data;
@@ -126,12 +118,12 @@ export class StateStore {
 		let i = h & mask;
 		for (;;) {
 			const id = slots[i] as number;
-			if (id === EMPTY) return -1;
+			if (id === EMPTY) return i;
 			if (hashes[i] === h) {
 				const off = id * words;
 				let k = 0;
 				while (k < words && data[off + k] === src[k]) k++;
-				if (k === words) return id;
+				if (k === words) return i;
 			}
 			i = (i + 1) & mask;
 		}

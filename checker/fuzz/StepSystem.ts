@@ -14,6 +14,11 @@ export interface StepSystem extends TransitionSystem {
   enabledOf(thread: number, out: number[]): void;
   /** Writes into `out` the successor of the loaded state by `action`, which must be enabled. */
   apply(action: number, out: Uint32Array): void;
+  /**
+   * The control state (program point) of `thread` in the loaded state, when the system knows it:
+   * bursts that `loop` (schedule.ts) count only the steps that change it.
+   */
+  controlState?(thread: number): number;
 }
 
 /** A StepSystem over a plain TransitionSystem: the loaded state's successors, computed once. */

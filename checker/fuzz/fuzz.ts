@@ -16,7 +16,7 @@ export interface FuzzOptions {
   readonly runs: number;
   /** Steps per schedule at most. */
   readonly maxSteps: number;
-  /** Steps per burst at most (default: 4 per thread, at most maxSteps). */
+  /** Steps per burst at most (default: 8 per thread, at most maxSteps). */
   readonly maxBurst?: number;
   /** Bursts per schedule at most (default maxSteps / 16, at least 16). */
   readonly maxBursts?: number;
@@ -64,7 +64,7 @@ export function fuzz(system: StepSystem, properties: readonly SafetyCheck[], opt
   const threads = system.threads.length;
   const arbitrary = scheduleArbitrary({
     kindSizes: threadKinds(system.threads).sizes,
-    maxBurst: options.maxBurst ?? Math.min(options.maxSteps, 4 * threads),
+    maxBurst: options.maxBurst ?? Math.min(options.maxSteps, 8 * threads),
     maxBursts: options.maxBursts ?? Math.max(16, Math.ceil(options.maxSteps / 16)),
   });
   // Coverage and step counts are recorded up to the first failure. While shrinking, a candidate

@@ -74,12 +74,14 @@ export class ScheduleRunner {
         if ((this.options.checkDeadlock ?? true) && !sys.isFinal()) violation = DEADLOCK;
         break;
       }
-      for (let i = 0; i < burst.steps && violation === null && actions.length < maxSteps; i++) {
+      // i: steps taken in this burst; counted: those that count towards burst.steps
+      for (let i = 0, counted = 0; counted < burst.steps && violation === null && actions.length < maxSteps; i++) {
         if (i > 0) {
           this.enabled.length = 0;
           sys.enabledOf(thread, this.enabled);
           if (this.enabled.length === 0) break;
         }
+        const before = burst.loops ? (sys.controlState?.(thread) ?? -1) : -1;
         const action = this.choose(mix(burst.pick, i));
         sys.apply(action, this.nxt);
         [this.cur, this.nxt] = [this.nxt, this.cur];
@@ -87,6 +89,7 @@ export class ScheduleRunner {
         actions.push(action);
         observe?.(this.cur, action);
         violation = this.violated();
+        if (before < 0 || sys.controlState!(thread) !== before) counted++;
       }
     }
     return { violation, actions };

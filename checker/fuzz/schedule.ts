@@ -2,9 +2,11 @@
  * Random schedules: a swarm (the threads that take part) and a sequence of bursts.
  *
  * A burst runs one thread of the swarm for up to `steps` steps; at each step `pick` and the step
- * number choose among the thread's enabled actions (runner.ts). Bursts, rather than one
- * independent choice per step, let one thread run a long protocol (a requester visiting 64 vCPUs)
- * while another sits still; the swarm (swarm testing: a random subset of the threads per run)
+ * number choose among the thread's enabled actions (runner.ts). In a burst that `loops`, steps
+ * that leave the thread at the same control state do not count: it runs through a loop at one
+ * program point (a requester visiting every vCPU) at once. Bursts, rather than one independent
+ * choice per step, let one thread run a long protocol (a requester visiting 64 vCPUs) while
+ * another sits still; the swarm (swarm testing: a random subset of the threads per run)
  * keeps the other threads out of the way, so a run at 64 vCPUs often involves only a few of them.
  * Shrinking drops bursts, shortens them and shrinks the swarm, so a counterexample comes out with
  * few steps and few threads.
@@ -16,6 +18,8 @@ export interface Burst {
   readonly thread: number;
   readonly steps: number;
   readonly pick: number;
+  /** Steps that stay at the thread's control state are not counted in `steps`. */
+  readonly loops: boolean;
 }
 
 export interface Schedule {
@@ -55,7 +59,7 @@ const fromLogCode = (x: number, max: number): number => Math.min(max, Math.floor
 export function scheduleArbitrary(shape: ScheduleShape): fc.Arbitrary<Schedule> {
   const steps = logCodes(shape.maxBurst).map((x) => fromLogCode(x, shape.maxBurst));
   const maxSwarm = shape.kindSizes.reduce((a, b) => a + b, 0);
-  const burst = fc.record({ thread: fc.noBias(fc.nat({ max: maxSwarm - 1 })), steps, pick: fc.noBias(fc.nat()) });
+  const burst = fc.record({ thread: fc.noBias(fc.nat({ max: maxSwarm - 1 })), steps, pick: fc.noBias(fc.nat()), loops: fc.boolean() });
   return fc.record({
     swarm: fc.tuple(...shape.kindSizes.map((n) => fc.noBias(fc.integer({ min: 0, max: Math.ceil(RESOLUTION * Math.log2(n)) + 1 })))),
     swarmSeed: fc.noBias(fc.nat()),

@@ -14,6 +14,13 @@
  *   writes memory directly: the buffer drains first, as LOCK-prefixed instructions and MFENCE do.
  * - Variables the machine does not declare shared are written directly (sequentially consistent).
  *
+ * With `weakAtomics` (the `arm64-like` model: TSO store buffers, plus what the LKMM says of
+ * non-value-returning atomics on arm64), a `set_bit` step orders nothing: it is posted to the
+ * buffer as an "OR these bits" entry that drains atomically (so no concurrent bit is lost), and a
+ * `cmpxchg` that fails is a plain load; one that succeeds is fully ordered. Without it both are
+ * locked instructions (x86). Plain stores stay FIFO and loads in order in either case: this is not
+ * a model of ARMv8 as a whole (MP and LB remain forbidden).
+ *
  * The buffers are bounded (`bufferSize` entries per thread, default 2), which makes the state space
  * finite: a run explores the behaviours in which no thread ever has more stores in flight than that.
  * With `bufferSize` 0 stores write through to memory (sequential consistency; a sanity check).
@@ -22,7 +29,7 @@
  */
 import type { AnyStateMachine } from 'xstate';
 import type { ActionLabel } from '../engine/TransitionSystem.ts';
-import { type CompiledSystem, ConventionError, type MachineSystem, type ModelMeta } from '../xstate/index.ts';
+import { type CompiledSystem, ConventionError, type MachineSystem, type ModelMeta, type StepInfo } from '../xstate/index.ts';
 
 /** The default store buffer bound, in entries per thread. */
 export const DEFAULT_BUFFER_SIZE = 2;
@@ -44,12 +51,20 @@ export function hasStoreBuffers(system: MachineSystem): system is StoreBufferSys
   return 'isDrain' in system;
 }
 
-/** `inner` (the machine's compiled system) under TSO with per-thread store buffers of `bufferSize` entries. */
-export function withStoreBuffers(machine: AnyStateMachine, inner: CompiledSystem, bufferSize = DEFAULT_BUFFER_SIZE): StoreBufferSystem {
+export interface StoreBufferOptions {
+  /** Entries per thread (default DEFAULT_BUFFER_SIZE); 0: stores write through. */
+  readonly bufferSize?: number;
+  /** set_bit and a failed cmpxchg order nothing (arm64-like); default false (x86). */
+  readonly weakAtomics?: boolean;
+}
+
+/** `inner` (the machine's compiled system) under TSO with per-thread store buffers. */
+export function withStoreBuffers(machine: AnyStateMachine, inner: CompiledSystem, options: StoreBufferOptions = {}): StoreBufferSystem {
+  const weakAtomics = options.weakAtomics === true;
   const { layout } = inner;
   const W = layout.stateWords;
   const nThreads = layout.threads.length;
-  const K = bufferSize;
+  const K = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
   const names = Object.keys(layout.describeVars(new Uint32Array(W)));
   const elementName = (field: number): string => names[field - layout.elementBase]!;
 
@@ -70,8 +85,10 @@ export function withStoreBuffers(machine: AnyStateMachine, inner: CompiledSystem
   const sharedMask = new Uint32Array(W);
   for (const f of sharedFields) sharedMask[layout.fieldWord[f]!]! |= layout.fieldMask[f]! << layout.fieldShift[f]!;
 
-  // entry = (shared id + 1) << valueBits | value; 0 is an empty slot. Entries never straddle words.
-  const entryBits = bitsFor(sharedFields.length) + valueBits;
+  // entry = (shared id + 1) << (valueBits + 1) | or << valueBits | value, where `or` marks a posted
+  // set_bit (value = its bits); 0 is an empty slot. Entries never straddle words.
+  const entryBits = bitsFor(sharedFields.length) + 1 + valueBits;
+  const OR = 2 ** valueBits;
   if (entryBits > 32) throw new ConventionError(`shared variables too wide for a store buffer entry (${entryBits} bits)`);
   const valueMask = valueBits === 32 ? 0xffffffff : (1 << valueBits) - 1;
   const entryMask = entryBits === 32 ? 0xffffffff : ((1 << entryBits) >>> 0) - 1;
@@ -99,7 +116,18 @@ export function withStoreBuffers(machine: AnyStateMachine, inner: CompiledSystem
     const s = layout.fieldShift[f]!;
     state[w] = (state[w]! & ~(layout.fieldMask[f]! << s)) | (value << s);
   };
+  const fieldOf = (e: number): number => sharedFields[(e >>> (valueBits + 1)) - 1]!;
+  /** Applies buffer entry `e` to `state` (a store, or a posted set_bit). */
+  const apply = (state: Uint32Array, e: number): void => {
+    const f = fieldOf(e);
+    writeField(state, f, e & OR ? layout.readField(state, f) | (e & valueMask) : e & valueMask);
+  };
 
+  const countShared = (written: Int32Array): number => {
+    let n = 0;
+    for (let i = 0; i < written.length; i++) if (sharedId[written[i]!]! >= 0) n++;
+    return n;
+  };
   const base = inner.actions.length;
   const actions: ActionLabel[] = [
     ...inner.actions,
@@ -112,40 +140,43 @@ export function withStoreBuffers(machine: AnyStateMachine, inner: CompiledSystem
   const view = new Uint32Array(W);
   const next = new Uint32Array(stateWords);
 
-  /** Points `inner` at memory overlaid with thread t's buffer (oldest to youngest); false if it is empty. */
+  /** Points `inner` at memory overlaid with thread t's `length` buffered entries, oldest to youngest. */
   const loadView = (t: number, length: number): void => {
     view.set(memory);
-    for (let k = 0; k < length; k++) {
-      const e = entry(current, t, k);
-      writeField(view, sharedFields[(e >>> valueBits) - 1]!, e & valueMask);
-    }
+    for (let k = 0; k < length; k++) apply(view, entry(current, t, k));
     inner.load(view);
   };
 
-  const stepOf = (t: number, length: number) => (action: number, n: Uint32Array, step: { written: Int32Array; access: string | null }, emit: (action: number, next: Uint32Array) => void): void => {
-    if (step.access === 'rmw' || step.access === 'fence' || (K === 0 && step.access === 'store')) {
+  const stepOf = (t: number, length: number) => (action: number, n: Uint32Array, step: StepInfo, emit: (action: number, next: Uint32Array) => void): void => {
+    const sharedWrites = countShared(step.written);
+    const access = weakAtomics
+      ? step.access === 'cmpxchg' && sharedWrites === 0
+        ? null // a failed cmpxchg: a plain load
+        : step.access
+      : step.access === 'set_bit' || step.access === 'cmpxchg'
+        ? 'rmw' // locked on x86
+        : step.access;
+    if (access === 'rmw' || access === 'fence' || access === 'cmpxchg' || (K === 0 && (access === 'store' || access === 'set_bit'))) {
       if (length > 0) return; // the buffer drains first
       next.set(n);
       next.set(current.subarray(W), W);
       emit(action, next);
       return;
     }
-    let stores = 0;
-    for (let i = 0; i < step.written.length; i++) {
-      const f = step.written[i]!;
-      if (sharedId[f] < 0) continue;
-      if (step.access !== 'store') {
-        throw new ConventionError(`${layout.threads[t]!.name}.${inner.actions[action]!.name} writes shared ${elementName(f)} but declares no access (store, rmw or fence)`);
-      }
-      stores++;
+    if (sharedWrites > 0 && access !== 'store' && access !== 'set_bit') {
+      const f = [...step.written].find((x) => sharedId[x]! >= 0)!;
+      throw new ConventionError(`${layout.threads[t]!.name}.${inner.actions[action]!.name} writes shared ${elementName(f)} but declares no access`);
     }
-    if (length + stores > K) return; // a full buffer: the store waits for a drain
+    if (access === 'set_bit' && (sharedWrites !== 1 || step.bits > valueMask)) throw new ConventionError(`${layout.threads[t]!.name}.${inner.actions[action]!.name}: a set_bit access writes one shared element`);
+    if (length + sharedWrites > K) return; // a full buffer: the store waits for a drain
     for (let w = 0; w < W; w++) next[w] = (n[w]! & ~sharedMask[w]!) | (current[w]! & sharedMask[w]!);
     next.set(current.subarray(W), W);
     let k = length;
     for (let i = 0; i < step.written.length; i++) {
       const f = step.written[i]!;
-      if (sharedId[f] >= 0) setEntry(next, t, k++, ((sharedId[f]! + 1) << valueBits) | layout.readField(n, f));
+      if (sharedId[f]! < 0) continue;
+      const posted = access === 'set_bit' ? OR | step.bits : layout.readField(n, f);
+      setEntry(next, t, k++, ((sharedId[f]! + 1) << (valueBits + 1)) | posted);
     }
     emit(action, next);
   };
@@ -154,11 +185,11 @@ export function withStoreBuffers(machine: AnyStateMachine, inner: CompiledSystem
     const entries: string[] = [];
     for (let k = 0; k < bufferLength(state, t); k++) {
       const e = entry(state, t, k);
-      const f = sharedFields[(e >>> valueBits) - 1]!;
+      const f = fieldOf(e);
       const scratch = state.slice(0, W);
       writeField(scratch, f, e & valueMask);
       const name = elementName(f);
-      entries.push(`${name}:=${String(layout.describeVars(scratch)[name])}`);
+      entries.push(`${name}${e & OR ? '|=' : ':='}${String(layout.describeVars(scratch)[name])}`);
     }
     return entries.length === 0 ? 'empty' : entries.join(', ');
   };
@@ -189,9 +220,9 @@ export function withStoreBuffers(machine: AnyStateMachine, inner: CompiledSystem
       for (let t = 0; t < nThreads; t++) {
         if (lengths[t] === 0) continue;
         const e = entry(current, t, 0);
-        const id = (e >>> valueBits) - 1;
+        const id = (e >>> (valueBits + 1)) - 1;
         next.set(current);
-        writeField(next, sharedFields[id]!, e & valueMask);
+        apply(next, e);
         for (let k = 0; k + 1 < K; k++) setEntry(next, t, k, entry(current, t, k + 1));
         setEntry(next, t, K - 1, 0);
         emit(drainAction(t, id), next);

@@ -32,6 +32,8 @@ export interface StepInfo {
   readonly written: Int32Array;
   /** The access the taken transition declares. */
   readonly access: MemoryAccess | null;
+  /** The bits of a `set_bit` access. */
+  readonly bits: number;
 }
 
 /** The compiled system, with its steps also available one thread at a time. */
@@ -167,7 +169,7 @@ export function compileMachine(machine: AnyStateMachine): CompiledSystem {
         }
       }
       const writtenFields = Int32Array.from([...always, ...ifChanged.slice(1)]);
-      return { action: ev.action, edits: editsTo(always, ifChanged), written: writtenFields, access: cand.access };
+      return { action: ev.action, edits: editsTo(always, ifChanged), written: writtenFields, access: cand.access, bits: cand.bits };
     }
     return null;
   };

@@ -25,12 +25,15 @@
 
 /**
  * How one transition accesses shared memory (the variables it reads and writes are observed, not
- * declared): `store` plain store(s) (WRITE_ONCE, smp_store_release); `rmw` a locked
- * read-modify-write (set_bit, clear_bit, cmpxchg, xchg: on x86 it drains the store buffer first);
- * `fence` the step's accesses together with a full barrier (smp_mb(), smp_store_mb()).
+ * declared): `store` plain store(s) (WRITE_ONCE, smp_store_release); `rmw` a fully ordered
+ * read-modify-write (xchg, value-returning atomics; on x86 every locked instruction drains the
+ * store buffer first); `fence` the step's accesses together with a full barrier (smp_mb(),
+ * smp_store_mb()); `set_bit` ORs the bits in `meta.kvmcheck.bits` into one shared element (locked
+ * on x86, ordering nothing on arm64); `cmpxchg` a compare-and-exchange (locked on x86; on arm64
+ * fully ordered only when it succeeds, a failed one is a plain load).
  */
-export type MemoryAccess = 'store' | 'rmw' | 'fence';
-export const MEMORY_ACCESSES: readonly MemoryAccess[] = ['store', 'rmw', 'fence'];
+export type MemoryAccess = 'store' | 'rmw' | 'fence' | 'set_bit' | 'cmpxchg';
+export const MEMORY_ACCESSES: readonly MemoryAccess[] = ['store', 'rmw', 'fence', 'set_bit', 'cmpxchg'];
 
 /** Domain of a context variable (each element of an array variable). */
 export type VarDomain =

@@ -18,6 +18,8 @@ export interface Candidate {
   readonly assigns: readonly AssignFn[];
   /** Its declared shared-memory access (`meta.kvmcheck.access`), if any. */
   readonly access: MemoryAccess | null;
+  /** The bits a `set_bit` access sets (`meta.kvmcheck.bits`); 0 otherwise. */
+  readonly bits: number;
 }
 
 /** An event a state accepts, with its action id. */
@@ -66,11 +68,14 @@ function resolveAssign(action: unknown, impl: Implementations, where: string): A
   };
 }
 
-function resolveAccess(meta: unknown, where: string): MemoryAccess | null {
-  const access = (meta as Record<string, { access?: unknown } | undefined> | undefined)?.[META_KEY]?.access;
-  if (access === undefined) return null;
+function resolveAccess(meta: unknown, where: string): { access: MemoryAccess | null; bits: number } {
+  const declared = (meta as Record<string, { access?: unknown; bits?: unknown } | undefined> | undefined)?.[META_KEY];
+  const access = declared?.access;
+  if (access === undefined) return { access: null, bits: 0 };
   if (!MEMORY_ACCESSES.includes(access as MemoryAccess)) throw new ConventionError(`${where}: meta.${META_KEY}.access must be one of ${MEMORY_ACCESSES.join(', ')} (got ${JSON.stringify(access)})`);
-  return access as MemoryAccess;
+  const bits = declared?.bits ?? 0;
+  if (access === 'set_bit' && !(Number.isInteger(bits) && (bits as number) > 0)) throw new ConventionError(`${where}: a set_bit access needs meta.${META_KEY}.bits, a positive integer`);
+  return { access: access as MemoryAccess, bits: bits as number };
 }
 
 /** Builds the step tables of `machine` laid out by `layout`. Throws ConventionError on misuse. */
@@ -115,7 +120,7 @@ export function readMachineSteps(machine: AnyStateMachine, layout: StateLayout):
             guard: resolveGuard(def.guard, impl, `${where} on '${eventType}'`),
             target: targetNode ? thread.states.indexOf(targetNode.key) : thread.states.indexOf(node.key),
             assigns: def.actions.map((a) => resolveAssign(a, impl, `${where} on '${eventType}'`)),
-            access: resolveAccess((def as { meta?: unknown }).meta, `${where} on '${eventType}'`),
+            ...resolveAccess((def as { meta?: unknown }).meta, `${where} on '${eventType}'`),
           };
         });
         events.push({ action, candidates });

@@ -22,6 +22,8 @@ export interface MachineStepSystem extends TransitionSystem {
   enabledOf(thread: number, out: number[]): void;
   /** Writes the successor of the loaded state by the enabled `action` into `out`. */
   apply(action: number, out: Uint32Array): void;
+  /** The state index of `thread` (its program counter) in the loaded state. */
+  controlState(thread: number): number;
 }
 
 /** Per field of the layout, how to store its decoded value into the view. */
@@ -123,6 +125,7 @@ export function compileStepSystem(machine: AnyStateMachine): MachineStepSystem {
     },
     enabledOf,
     apply,
+    controlState: (t) => pcs[t]!,
     successors(emit) {
       for (let t = 0; t < nThreads; t++) {
         enabled.length = 0;

@@ -46,8 +46,9 @@ function expectViolatedAsKvmcheck(row: ExternalRow): void {
 const skipped = (tool: string): string => ` — SKIPPED: ${tool} or a C compiler is not installed (apt-get install -y ${tool} gcc)`;
 
 describe('external encodings of guest-mode (bench/external/)', () => {
-  it('encode every guest-mode variant', () => {
-    expect(Object.keys(EXTERNAL_VARIANTS).sort()).toEqual(guestMode.variants.map((v) => v.name).sort());
+  it('encode only variants guest-mode has', () => {
+    const names = guestMode.variants.map((v) => v.name);
+    expect(Object.keys(EXTERNAL_VARIANTS).filter((name) => !names.includes(name))).toEqual([]);
   });
 
   it.skipIf(!hasSpin)(`Spin (no partial-order reduction) reaches kvmcheck's --no-symmetry states and transitions at 1x1 and 2x1, and finds rfc-1-6 violated${hasSpin ? '' : skipped('spin')}`, async () => {

@@ -35,6 +35,31 @@ describe('guest-mode barrier variants under sc and tso', () => {
     expect(drain).toBeGreaterThan(read);
   });
 
+  it('no-mb-exiting-guest-mode holds under sc and tso (locked set_bit/cmpxchg) and misses a request under arm64-like', () => {
+    for (const memoryModel of ['sc', 'tso'] as const) {
+      const mutant = runVariant(guestMode, variant('no-mb-exiting-guest-mode'), small, { memoryModel, properties: 'safety' });
+      const kernel = runVariant(guestMode, variant('kernel'), small, { memoryModel, properties: 'safety' });
+      expect(mutant.verdict, memoryModel).toBe('holds');
+      // on x86 the barrier changes nothing: the same state space
+      expect([mutant.states, mutant.transitions], memoryModel).toEqual([kernel.states, kernel.transitions]);
+    }
+    const arm = runVariant(guestMode, variant('no-mb-exiting-guest-mode'), small, { memoryModel: 'arm64-like' });
+    expect(arm.property).toBe('no-missed-request');
+    expect(asExpected(arm)).toBe(true);
+    // the request bit is posted, the failed cmpxchg reads the old mode, the bit reaches memory only later
+    const steps = arm.counterexample!.steps;
+    const posted = steps.findIndex((s) => Object.values(s.changes).some((c) => String(c).startsWith('requests[vcpu') && String(c).includes('|=')));
+    const read = steps.findIndex((s) => s.action === 'kvm_vcpu_exiting_guest_mode');
+    const drain = steps.findIndex((s) => s.action.startsWith('drain(requests['));
+    expect(posted).toBeGreaterThanOrEqual(0);
+    expect(read).toBeGreaterThan(posted);
+    expect(drain).toBeGreaterThan(read);
+  });
+
+  it('kernel holds under arm64-like', () => {
+    expect(runVariant(guestMode, variant('kernel'), small, { memoryModel: 'arm64-like', properties: 'safety' }).verdict).toBe('holds');
+  });
+
   it('check-before-mode (the mode store and the request check swapped) misses a request under both', () => {
     for (const memoryModel of ['sc', 'tso'] as const) {
       const run = runVariant(guestMode, variant('check-before-mode'), small, { memoryModel, properties: 'safety' });

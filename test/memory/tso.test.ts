@@ -25,7 +25,7 @@ describe('tso layer: sanity against sc', () => {
   it('with store buffers of size 0 (stores write through) guest-mode has exactly the sc state space', () => {
     const { machine, properties } = kernel.build(config);
     const sc = compileMachine(machine);
-    const tso0 = withStoreBuffers(machine, compileMachine(machine), 0);
+    const tso0 = withStoreBuffers(machine, compileMachine(machine), { bufferSize: 0 });
     const safety = properties.filter((p) => p.kind === 'always');
     const a = count(sc, bindProperties(sc, safety));
     const b = count(tso0, bindProperties(tso0, safety));
