@@ -6,7 +6,8 @@
  *      run in a child process of its own (peak RSS per run) with a time bound.
  *   3. Spin and Rumur on the same protocol (bench/external/: the guest-mode model in Promela and
  *      Murphi), side by side with kvmcheck, when they are installed (`apt-get install spin rumur`);
- *   4. hv-vpindex: comparisons per hypercall of each VP-index lookup structure (seeds/002).
+ *   4. hv-vpindex: comparisons per hypercall of each VP-index lookup structure (seeds/002);
+ *   5. state-space growth from sc to tso (store buffers) for guest-mode.
  * Flags: --json, --quick (shorter bounds, fewer repetitions), --max-seconds S (bound per run),
  * --no-external (skip Spin and Rumur).
  */
@@ -16,6 +17,7 @@ import { formatTable } from '../checker/report/table.ts';
 import type { RunOptions } from '../cli/runSpec.ts';
 import { formatExternalRows, runExternalCheckers } from './external.ts';
 import { benchHvVpindex, formatHvVpindexBench } from './hv-vpindex.ts';
+import { memoryModelRows } from './memoryModel.ts';
 import { runOne, type RunOneArgs, type RunOneResult } from './runOne.ts';
 
 const argv = process.argv.slice(2);
@@ -36,7 +38,7 @@ const log = (s: string): void => {
 };
 
 function compiledVsInterpreted() {
-  const base = { spec: 'guest-mode', variant: 'kernel', vcpus: 2, requesters: 2 };
+  const base = { spec: 'guest-mode', variant: 'kernel', vcpus: 2, requesters: 1 };
   const opts: RunOptions = { properties: 'safety', symmetry: true };
   const compiled: RunOneResult[] = [];
   const interpreted: RunOneResult[] = [];
@@ -47,7 +49,7 @@ function compiledVsInterpreted() {
   const c = median(compiled.map(perSecond));
   const x = median(interpreted.map(perSecond));
   return {
-    config: '2x2, safety, symmetry',
+    config: '2x1, safety, symmetry',
     states: compiled[0]!.states,
     compiledStatesPerSecond: c,
     interpretedStatesPerSecond: x,
@@ -124,4 +126,20 @@ if (!argv.includes('--no-external')) {
 log('\n4. hv-vpindex: comparisons per hypercall, 128 vCPUs, a full set');
 const hv = benchHvVpindex(128);
 log(formatHvVpindexBench(hv));
-if (json) console.log(JSON.stringify({ compiledVsInterpreted: cvx, scaling: scale, external, hvVpindex: hv }, null, 2));
+log(`\n5. memory models: guest-mode kernel, safety, sc vs tso (no symmetry; bound ${maxSeconds} s per run)`);
+const mm = memoryModelRows(maxSeconds, childRun);
+log(
+  formatTable(
+    ['vcpus x req', 'sc states (symmetry)', 'sc states', 'tso states', 'growth', 'sc s', 'tso s'],
+    mm.map((r) => [
+      r.config,
+      fmt(r.scSymmetryStates),
+      fmt(r.scStates),
+      fmt(r.tsoStates),
+      r.complete ? `${r.growth.toFixed(1)}x` : 'bound hit',
+      r.scSeconds.toFixed(1),
+      r.tsoSeconds.toFixed(1),
+    ]),
+  ),
+);
+if (json) console.log(JSON.stringify({ compiledVsInterpreted: cvx, scaling: scale, external, hvVpindex: hv, memoryModels: mm }, null, 2));

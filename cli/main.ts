@@ -114,9 +114,10 @@ function check(specNames: string[], flags: CheckFlags, allowAsync: boolean): num
   if (flags.graph && flags.out === undefined) fail('--graph needs --out DIR');
   if (flags.workers > 1 && !allowAsync) fail('--workers runs asynchronously: call mainAsync, not main');
   if (flags.interpreted && (flags.memoryModel ?? 'sc') !== 'sc') fail('--interpreted steps with XState itself, which is sequentially consistent: use it with --memory-model sc');
-  // without --memory-model, each variant runs under the memory models it lists (default sc)
+  // without --memory-model, each variant runs under the memory models it lists (default sc);
+  // --interpreted (XState itself, sequentially consistent) runs them under sc only
   const runs = selectRuns(specNames, flags.variant).flatMap((r) =>
-    (flags.memoryModel ? [flags.memoryModel] : (r.variant.memoryModels ?? ['sc'])).map((memoryModel) => ({ ...r, memoryModel })),
+    (flags.memoryModel ? [flags.memoryModel] : flags.interpreted ? ['sc' as const] : (r.variant.memoryModels ?? ['sc'])).map((memoryModel) => ({ ...r, memoryModel })),
   );
   const graphs = flags.graph ? new StateGraphCollector(flags.symmetry) : null;
   const live = !flags.json && process.stderr.isTTY === true;

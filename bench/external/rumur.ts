@@ -19,7 +19,7 @@ export function rumurInstalled(): boolean {
 }
 
 /** guest_mode.m with its configuration constants set (Murphi has no preprocessor). */
-export function murphiSource(config: ExternalConfig): string {
+function murphiSource(config: ExternalConfig): string {
   const p = encodingParameters(config.variant ?? 'kernel');
   const constants: Record<string, number> = {
     NVCPUS: config.vcpus,

@@ -26,11 +26,11 @@ export function spinInstalled(): boolean {
  * table is slower, never wrong). A heuristic: 2^24 slots (pan's default) up to 4 threads, 4x more
  * per further thread, at most 2^29.
  */
-export function defaultHashBits(config: ExternalConfig): number {
+function defaultHashBits(config: ExternalConfig): number {
   return Math.min(29, 24 + 2 * Math.max(0, config.vcpus + config.requesters - 4));
 }
 
-export function spinDefines(config: ExternalConfig): string[] {
+function spinDefines(config: ExternalConfig): string[] {
   const p = encodingParameters(config.variant ?? 'kernel');
   return [
     `-DNVCPUS=${config.vcpus}`,

@@ -34,14 +34,19 @@ export function interpretMachine(machine: AnyStateMachine): MachineSystem {
       snapshot = machine.resolveState({ value, context });
       view = { value, context };
     },
+    // XState decides every step; it is only asked about the events the threads' current states
+    // handle (any other event leaves the snapshot as it is), in increasing action id.
     successors(emit) {
       const s = snapshot!;
-      for (let a = 0; a < eventTypes.length; a++) {
-        const [after] = transition(machine, s, eventTypes[a]!);
-        if (after === s) continue;
-        layout.pack(after.value as Record<string, string>, after.context as Context, next);
-        emit(a, next);
-      }
+      const value = s.value as Record<string, string>;
+      layout.threads.forEach((thread, t) => {
+        for (const ev of machineSteps.steps[t]![thread.states.indexOf(value[thread.name]!)]!) {
+          const [after] = transition(machine, s, eventTypes[ev.action]!);
+          if (after === s) continue;
+          layout.pack(after.value as Record<string, string>, after.context as Context, next);
+          emit(ev.action, next);
+        }
+      });
     },
     isFinal() {
       return snapshot!.status === 'done';

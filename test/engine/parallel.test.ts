@@ -1,7 +1,8 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type ExploreResult, explore, exploreParallel, type SystemFactory } from "../../checker/engine/index.ts";
-import { asExpected, runVariant, runVariantParallel } from "../../cli/runSpec.ts";
+import { main, mainAsync } from "../../cli/main.ts";
+import { asExpected, type RunResult, runVariant, runVariantParallel } from "../../cli/runSpec.ts";
 import { guestMode } from "../../specs/guest-mode.ts";
 import { naiveDistances } from "../fixtures/naive.ts";
 import { counterBundle, FACTORIES, graphBundle } from "../fixtures/parallelFactories.ts";
@@ -176,4 +177,37 @@ describe("guest-mode 2x2 (safety): the sequential engine and 2 workers agree", (
 			});
 		}
 	}
+});
+
+describe("kvmcheck check --workers", () => {
+	const argv = ["check", "guest-mode", "--variant", "rfc-1-6", "--vcpus", "2", "--requesters", "2", "--memory-model", "sc", "--properties", "safety", "--json"];
+
+	it("--workers 2 runs through exploreParallel: exit 0, the same JSON fields, workers 2", async () => {
+		const out: string[] = [];
+		const log = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => {
+			out.push(a.join(" "));
+		});
+		try {
+			expect(await mainAsync([...argv, "--workers", "2"])).toBe(0);
+		} finally {
+			log.mockRestore();
+		}
+		const runs = JSON.parse(out.join("\n")) as RunResult[];
+		expect(runs.map((r) => [r.verdict, r.property, r.workers])).toEqual([["violated", "no-missed-wait", 2]]);
+	});
+
+	it("a bad --workers, or --workers through the synchronous entry, exits 2 with one line", () => {
+		const err: string[] = [];
+		const write = vi.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => {
+			err.push(String(s));
+			return true;
+		});
+		try {
+			expect(main([...argv, "--workers", "0"])).toBe(2);
+			expect(main([...argv, "--workers", "2"])).toBe(2);
+		} finally {
+			write.mockRestore();
+		}
+		expect(err.join("").trim().split("\n")).toHaveLength(2);
+	});
 });
