@@ -44,7 +44,7 @@ const median = (xs: readonly number[]): number => {
 export function benchFuzz(options: FuzzBenchOptions = {}): FuzzBenchRow[] {
   const kernel = guestMode.variants.find((v) => v.name === 'kernel')!;
   const requesters = options.requesters ?? 2;
-  const runs = options.runs ?? 200;
+  const runs = options.runs ?? 100;
   const stepsPerRun = options.stepsPerRun ?? 1000;
   const repetitions = options.repetitions ?? 3;
   return (options.vcpus ?? [8, 64, 256]).map((vcpus) => {

@@ -11,7 +11,7 @@ import { build, commandWorks, measure } from './measure.ts';
 import { emptyRow, type ExternalConfig, type ExternalOptions, type ExternalRow, type ExternalSymmetry } from './row.ts';
 import { encodingParameters } from './variants.ts';
 
-export const RUMUR_INSTALL = 'apt-get update && apt-get install -y rumur gcc';
+const RUMUR_INSTALL = 'apt-get update && apt-get install -y rumur gcc';
 const MODEL = fileURLToPath(new URL('./guest_mode.m', import.meta.url));
 
 export function rumurInstalled(): boolean {

@@ -12,7 +12,7 @@ import { build, commandWorks, measure } from './measure.ts';
 import { emptyRow, type ExternalConfig, type ExternalOptions, type ExternalRow } from './row.ts';
 import { encodingParameters } from './variants.ts';
 
-export const SPIN_INSTALL = 'apt-get update && apt-get install -y spin gcc';
+const SPIN_INSTALL = 'apt-get update && apt-get install -y spin gcc';
 const MODEL = fileURLToPath(new URL('./guest_mode.pml', import.meta.url));
 /** pan's DFS depth bound; deeper is reported as incomplete ("max search depth too small"). */
 const MAX_DEPTH = 1_000_000;

@@ -59,10 +59,10 @@ const fromLogCode = (x: number, max: number): number => Math.min(max, Math.floor
 export function scheduleArbitrary(shape: ScheduleShape): fc.Arbitrary<Schedule> {
   const steps = logCodes(shape.maxBurst).map((x) => fromLogCode(x, shape.maxBurst));
   const maxSwarm = shape.kindSizes.reduce((a, b) => a + b, 0);
-  const burst = fc.record({ thread: fc.noBias(fc.nat({ max: maxSwarm - 1 })), steps, pick: fc.noBias(fc.nat()), loops: fc.boolean() });
+  const burst = fc.record({ thread: fc.noBias(fc.nat({ max: maxSwarm - 1 })), steps, pick: fc.noBias(fc.nat({ max: 0xffff })), loops: fc.boolean() });
   return fc.record({
     swarm: fc.tuple(...shape.kindSizes.map((n) => fc.noBias(fc.integer({ min: 0, max: Math.ceil(RESOLUTION * Math.log2(n)) + 1 })))),
-    swarmSeed: fc.noBias(fc.nat()),
+    swarmSeed: fc.noBias(fc.nat({ max: 0xffff })),
     bursts: fc.array(burst, { minLength: 1, maxLength: shape.maxBursts, size: 'max' }),
   });
 }
