@@ -1,11 +1,12 @@
 /**
  * The compiled path for random schedules over big configurations (checker/fuzz): runs the step
- * tables (machineSteps.ts) directly on a decoded context, one thread at a time. compile.ts
- * tabulates every step by the fields it reads, which pays off when a search revisits the same
- * neighbourhoods; a random walk over 64 vCPUs rarely does (a step that copies the `mode` array
- * reads every vCPU's mode), so this path keeps no tables: memory stays flat over any number of
- * steps. The context is decoded incrementally, field by field, from the words that changed since
- * the last `load`. Same layout, step tables, action ids and emission order as compile.ts.
+ * tables (machineSteps.ts) directly on a decoded context, one thread at a time — the enabled
+ * actions of one thread, the successor of one action — where a search needs every successor of
+ * every state. compile.ts tabulates every step by the fields it reads, which pays off when a
+ * search revisits the same neighbourhoods; a random walk over 64 vCPUs rarely does, so this path
+ * keeps no tables and its memory stays flat over any number of steps. The context is decoded
+ * incrementally, field by field, from the words that changed since the last `load`. Same layout,
+ * step tables, action ids and emission order as compile.ts.
  */
 import type { AnyStateMachine } from 'xstate';
 import type { TransitionSystem } from '../engine/TransitionSystem.ts';

@@ -29,6 +29,7 @@ const seed = process.env.CI ? '20260121' : String(Math.floor(Math.random() * 0x7
 
 describe(`kvmcheck fuzz (seed ${seed})`, () => {
   it('rfc-1-6 at 8 vCPUs: exit 1, the expected violation, and a replay command that reproduces it on the first run', () => {
+    // runs to find it at 8 vCPUs over 30 seeds: median 79, at most 306
     const found = run('fuzz', 'guest-mode', '--variant', 'rfc-1-6', '--vcpus', '8', '--runs', '3000', '--steps', '500', '--seed', seed, '--json');
     expect(found.code).toBe(1);
     const [r] = JSON.parse(found.out) as { verdict: string; property: string; asExpected: boolean; replayCommand: string; counterexample: { steps: unknown[] } }[];

@@ -67,14 +67,17 @@ export class LevelWorker {
 		this.emit = (action: number, next: Uint32Array): void => {
 			this.succCount++;
 			if (this.noInsert) return;
+			const store = this.store as SharedStore;
 			let src = next;
 			const canon = this.canonicalize;
 			if (canon !== null) {
+				// as in the sequential engine: a stored state is a representative, which canonicalize fixes
+				if (store.find(next) >= 0) return;
 				src = this.canonBuf;
 				src.set(next);
 				canon(src);
 			}
-			const r = (this.store as SharedStore).findOrAdd(src, this.current, action);
+			const r = store.findOrAdd(src, this.current, action);
 			if (r >= 0) return;
 			if (r === NO_ROOM) {
 				this.noInsert = true;

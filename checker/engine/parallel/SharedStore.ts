@@ -102,28 +102,44 @@ export class SharedStore {
 	 * NO_ROOM when the capacity is exhausted.
 	 */
 	findOrAdd(src: Uint32Array, parent: number, action: number): number {
-		const words = this.words;
-		const h = hashWords(src, words) | 0;
-		const table = this.table;
-		const data = this.data;
-		const mask = this.mask;
-		let i = h & mask;
+		const h = hashWords(src, this.words) | 0;
+		let k = (h & this.mask) << 1;
 		for (;;) {
-			const k = i << 1;
+			const r = this.probe(src, h, k);
+			if (r >= 0) return r;
+			k = ~r;
+			if (Atomics.compareExchange(this.table, k, EMPTY, BUSY) === EMPTY) return this.insert(k, h, src, parent, action);
+			// another thread took the free slot: look again from it
+		}
+	}
+
+	/** The id of `src` if it is stored, else -1 (a state being stored concurrently may be missed). */
+	find(src: Uint32Array): number {
+		const h = hashWords(src, this.words) | 0;
+		const r = this.probe(src, h, (h & this.mask) << 1);
+		return r >= 0 ? r : -1;
+	}
+
+	/**
+	 * Walks the probe path of `src` (hash `h`) from tag index `k`, waiting out BUSY slots: the id
+	 * of `src` if found, else `~k` for the free slot where it would go.
+	 */
+	private probe(src: Uint32Array, h: number, k: number): number {
+		const table = this.table;
+		const wrap = table.length - 1;
+		const words = this.words;
+		const data = this.data;
+		for (;;) {
 			let tag = Atomics.load(table, k);
-			if (tag === EMPTY) {
-				if (Atomics.compareExchange(table, k, EMPTY, BUSY) === EMPTY) return this.insert(k, h, src, parent, action);
-				tag = Atomics.load(table, k);
-			}
 			while (tag === BUSY) tag = Atomics.load(table, k);
-			if (tag === EMPTY) continue; // its claimer found no room and released it: look again
+			if (tag === EMPTY) return ~k;
 			if (table[k + 1] === h) {
 				const off = (tag - TAG_BASE) * words;
 				let w = 0;
 				while (w < words && data[off + w] === src[w]) w++;
 				if (w === words) return tag - TAG_BASE;
 			}
-			i = (i + 1) & mask;
+			k = (k + 2) & wrap;
 		}
 	}
 
