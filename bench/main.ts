@@ -7,7 +7,8 @@
  *   3. Spin and Rumur on the same protocol (bench/external/: the guest-mode model in Promela and
  *      Murphi), side by side with kvmcheck, when they are installed (`apt-get install spin rumur`);
  *   4. hv-vpindex: comparisons per hypercall of each VP-index lookup structure (seeds/002);
- *   5. state-space growth from sc to tso (store buffers) for guest-mode.
+ *   5. state-space growth from sc to tso (store buffers) for guest-mode;
+ *   6. fuzzing throughput: schedule steps per second at 8, 64 and 256 vCPUs.
  * Flags: --json, --quick (shorter bounds, fewer repetitions), --max-seconds S (bound per run),
  * --no-external (skip Spin and Rumur).
  */
@@ -16,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { formatTable } from '../checker/report/table.ts';
 import type { RunOptions } from '../cli/runSpec.ts';
 import { formatExternalRows, runExternalCheckers } from './external.ts';
+import { benchFuzz, formatFuzzBench } from './fuzz.ts';
 import { benchHvVpindex, formatHvVpindexBench } from './hv-vpindex.ts';
 import { memoryModelRows } from './memoryModel.ts';
 import { runOne, type RunOneArgs, type RunOneResult } from './runOne.ts';
@@ -142,4 +144,7 @@ log(
     ]),
   ),
 );
-if (json) console.log(JSON.stringify({ compiledVsInterpreted: cvx, scaling: scale, external, hvVpindex: hv, memoryModels: mm }, null, 2));
+log('\n6. fuzzing throughput (guest-mode kernel, safety properties checked on every state)');
+const fz = benchFuzz();
+log(formatFuzzBench(fz));
+if (json) console.log(JSON.stringify({ compiledVsInterpreted: cvx, scaling: scale, external, hvVpindex: hv, memoryModels: mm, fuzz: fz }, null, 2));

@@ -28,11 +28,13 @@ const owesIpi = (x: number): boolean => x === IPI_REQUEST_SET || x === IPI_MASKE
  * request bit set and no requester still owes it an IPI (an IPI is only acknowledged with IRQs on,
  * i.e. after the vCPU has left the guest).
  */
-export const noMissedRequest = (config: SpecConfig) =>
-  always('no-missed-request', ({ value, context }: StateView) => {
+export const noMissedRequest = (config: SpecConfig) => {
+  const vcpus = range(config.vcpus).map((v) => ({ v, name: vcpuName(v) }));
+  return always('no-missed-request', ({ value, context }: StateView) => {
     const ctx = context as unknown as KvmContext;
-    return range(config.vcpus).every((v) => !(value[vcpuName(v)] === 'guest' && ctx.requests[v] !== 0 && !ctx.model_ipi.some((row) => owesIpi(row[v]!))));
+    return vcpus.every(({ v, name }) => !(value[name] === 'guest' && ctx.requests[v] !== 0 && !ctx.model_ipi.some((row) => owesIpi(row[v]!))));
   });
+};
 
 /**
  * KVM_REQUEST_WAIT's promise (reference §11.7 S-Wait): when the WAIT requester returns, no vCPU is
@@ -40,14 +42,14 @@ export const noMissedRequest = (config: SpecConfig) =>
  * freed resource is never in use. Violated when a vCPU runs the guest or reads SPTEs with a
  * resource that a requester retired and has already freed.
  */
-export const noMissedWait = (config: SpecConfig, users: readonly string[] = ['guest', 'spte_read']) =>
-  always('no-missed-wait', ({ value, context }: StateView) => {
+export const noMissedWait = (config: SpecConfig, users: readonly string[] = ['guest', 'spte_read']) => {
+  const vcpus = range(config.vcpus).map((v) => ({ v, name: vcpuName(v) }));
+  const requesters = range(config.requesters).map((r) => ({ r, name: requesterName(r) }));
+  return always('no-missed-wait', ({ value, context }: StateView) => {
     const ctx = context as unknown as KvmContext;
-    return range(config.vcpus).every((v) => {
-      if (!users.includes(value[vcpuName(v)]!)) return true;
-      return range(config.requesters).every((r) => !(ctx.model_retired[r]![v] && value[requesterName(r)] === 'done'));
-    });
+    return vcpus.every(({ v, name }) => !users.includes(value[name]!) || requesters.every((q) => !(ctx.model_retired[q.r]![v] && value[q.name] === 'done')));
   });
+};
 
 /**
  * L-Wait-terminates (reference §11.8): a WAIT requester eventually returns — every vCPU it waits
