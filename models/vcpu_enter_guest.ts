@@ -220,7 +220,7 @@ export function vcpuRegion<C = KvmContext>(v: number, options: VcpuOptions<C>): 
               }),
         },
       },
-      ...(kernelOrder ? {} : { requests_checked: { on: { [ev('vcpu_enter_guest(IN_GUEST_MODE)')]: enterGuestMode('IN_GUEST_MODE') } } }),
+      ...(kernelOrder ? {} : { requests_checked: { on: { [ev('ack_kick')]: ackKick, [ev('vcpu_enter_guest(IN_GUEST_MODE)')]: enterGuestMode('IN_GUEST_MODE') } } }),
       IN_GUEST_MODE: {
         on: {
           // kvm_vcpu_exit_request(): READ_ONCE(vcpu->mode) == EXITING_GUEST_MODE || kvm_request_pending()

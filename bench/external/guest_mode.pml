@@ -249,11 +249,12 @@ done:
   false /* final: no step */
 }
 
-/* specs/guest-mode.ts, no-missed-request: no vCPU runs the guest in IN_GUEST_MODE with a request
- * pending while no requester is between setting the bit and its cmpxchg on it */
-#define NOT_SET_BY(r, v) ((r) >= NREQ || IPI(r, v) != IPI_REQUEST_SET)
-#define MISSED_REQUEST_AT(v) ((v) < NVCPUS && vcpu[v]@guest && mode[v] == IN_GUEST_MODE && requests[v] != 0 \
-  && NOT_SET_BY(0, v) && NOT_SET_BY(1, v) && NOT_SET_BY(2, v) && NOT_SET_BY(3, v))
+/* specs/guest-mode.ts, no-missed-request: no vCPU runs the guest with a request bit set while no
+ * requester still owes it an IPI (request bit set but not yet decided, or an IPI decided and not yet acked) */
+#define OWES_IPI(r, v) ((r) < NREQ && (IPI(r, v) == IPI_REQUEST_SET || IPI(r, v) == IPI_MASKED || IPI(r, v) == IPI_MASKED_WAIT \
+  || IPI(r, v) == IPI_SENT || IPI(r, v) == IPI_SENT_WAIT))
+#define MISSED_REQUEST_AT(v) ((v) < NVCPUS && vcpu[v]@guest && requests[v] != 0 \
+  && !(OWES_IPI(0, v) || OWES_IPI(1, v) || OWES_IPI(2, v) || OWES_IPI(3, v)))
 #define NO_MISSED_REQUEST (!(MISSED_REQUEST_AT(0) || MISSED_REQUEST_AT(1) || MISSED_REQUEST_AT(2) \
   || MISSED_REQUEST_AT(3) || MISSED_REQUEST_AT(4) || MISSED_REQUEST_AT(5)))
 /* no-missed-wait: no vCPU runs the guest or reads SPTEs with a resource retired by a requester that is done */
