@@ -1,27 +1,10 @@
+import { runCli } from './runCli.ts';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { exitStatus, main } from '../../cli/main.ts';
+import { exitStatus } from '../../cli/main.ts';
 import type { RunResult } from '../../cli/runSpec.ts';
 
-/** Runs the CLI in-process and captures what it prints. */
-function run(...argv: string[]): { code: number; out: string; err: string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
-    out.push(a.join(' '));
-  });
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    err.push(String(s));
-    return true;
-  });
-  try {
-    const code = main(argv);
-    return { code, out: out.join('\n'), err: err.join('') };
-  } finally {
-    log.mockRestore();
-    write.mockRestore();
-  }
-}
+const run = runCli;
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,32 +1,15 @@
+import { runCli } from '../cli/runCli.ts';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, } from 'vitest';
 import type { Trace } from '../../checker/engine/index.ts';
 import { threadSwitchCount } from '../../checker/report/counterexample.ts';
-import { main } from '../../cli/main.ts';
 import type { ReportFiles } from '../../cli/report.ts';
 import { type Explored, type RunResult, runVariant } from '../../cli/runSpec.ts';
 import { guestMode } from '../../specs/guest-mode.ts';
 
-/** Runs the CLI in-process, capturing stdout and stderr. */
-function cli(...argv: string[]): { code: number; out: string; err: string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
-    out.push(a.join(' '));
-  });
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    err.push(String(s));
-    return true;
-  });
-  try {
-    return { code: main(argv), out: out.join('\n'), err: err.join('') };
-  } finally {
-    log.mockRestore();
-    write.mockRestore();
-  }
-}
+const cli = runCli;
 
 const dir = mkdtempSync(join(tmpdir(), 'kvmcheck-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
