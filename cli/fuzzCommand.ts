@@ -9,7 +9,7 @@
  * runs x S steps" is all it can say. 2: bad input (one line on stderr).
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import { type CoverageReport, fuzz } from '../checker/fuzz/index.ts';
+import { type CoverageReport, fuzz, incrementalChecks } from '../checker/fuzz/index.ts';
 import { activeThreads, type Counterexample, toCounterexample } from '../checker/report/counterexample.ts';
 import { formatCounterexample } from '../checker/report/text.ts';
 import { compileStepSystem } from '../checker/xstate/stepMachine.ts';
@@ -66,7 +66,7 @@ export function fuzzVariant(spec: Spec, variant: Variant, config: SpecConfig, op
   const system = compileStepSystem(instance.machine);
   const result = fuzz(
     system,
-    safety.map((p) => ({ name: p.name, holds: () => p.holds(system.view) })),
+    incrementalChecks(system, safety),
     { runs: options.runs, maxSteps: options.steps, seed: options.seed, replayPath: options.replayPath },
   );
   const expected = variant.expected;

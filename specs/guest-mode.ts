@@ -10,7 +10,7 @@
  * one. Other requesters make KVM_REQ_EVENT and kvm_vcpu_kick() one vCPU.
  */
 import type { StateView } from '../checker/xstate/index.ts';
-import { always, leadsTo, type ViewProperty } from '../checker/xstate/index.ts';
+import { allOf, always, leadsTo, type ViewProperty } from '../checker/xstate/index.ts';
 import { createKvmMachine, type KvmModelOptions, requesterName, vcpuName } from '../models/kvm.ts';
 import { IPI_MASKED, IPI_MASKED_WAIT, IPI_REQUEST_SET, IPI_SENT, IPI_SENT_WAIT, KVM_REQ_EVENT } from '../models/kvm_host.ts';
 import { KVM_VCPU_KICK_MASK, NO_WAIT_REQUEST_MASK, WAIT_REQUEST_RULES } from '../models/kvm_request_needs_ipi.ts';
@@ -30,10 +30,15 @@ const owesIpi = (x: number): boolean => x === IPI_REQUEST_SET || x === IPI_MASKE
  */
 export const noMissedRequest = (config: SpecConfig) => {
   const vcpus = range(config.vcpus).map((v) => ({ v, name: vcpuName(v) }));
-  return always('no-missed-request', ({ value, context }: StateView) => {
-    const ctx = context as unknown as KvmContext;
-    return vcpus.every(({ v, name }) => !(value[name] === 'guest' && ctx.requests[v] !== 0 && !ctx.model_ipi.some((row) => owesIpi(row[v]!))));
-  });
+  return always(
+    'no-missed-request',
+    allOf(
+      vcpus.map(({ v, name }) => ({ value, context }: StateView) => {
+        const ctx = context as unknown as KvmContext;
+        return !(value[name] === 'guest' && ctx.requests[v] !== 0 && !ctx.model_ipi.some((row) => owesIpi(row[v]!)));
+      }),
+    ),
+  );
 };
 
 /**
@@ -45,10 +50,15 @@ export const noMissedRequest = (config: SpecConfig) => {
 export const noMissedWait = (config: SpecConfig, users: readonly string[] = ['guest', 'spte_read']) => {
   const vcpus = range(config.vcpus).map((v) => ({ v, name: vcpuName(v) }));
   const requesters = range(config.requesters).map((r) => ({ r, name: requesterName(r) }));
-  return always('no-missed-wait', ({ value, context }: StateView) => {
-    const ctx = context as unknown as KvmContext;
-    return vcpus.every(({ v, name }) => !users.includes(value[name]!) || requesters.every((q) => !(ctx.model_retired[q.r]![v] && value[q.name] === 'done')));
-  });
+  return always(
+    'no-missed-wait',
+    allOf(
+      vcpus.map(({ v, name }) => ({ value, context }: StateView) => {
+        const ctx = context as unknown as KvmContext;
+        return !users.includes(value[name]!) || requesters.every((q) => !(ctx.model_retired[q.r]![v] && value[q.name] === 'done'));
+      }),
+    ),
+  );
 };
 
 /**

@@ -11,7 +11,7 @@ const INITIAL_STATES = 1024;
 /**
  * The set of visited states: an append-only store of fixed-width states with dense ids
  * (0, 1, 2, ... in insertion order), indexed by an open-addressing hash table (linear probing,
- * load ≤ 0.75, doubling), plus per-id BFS tree links (`parent`, `via` action) and `labelStride`
+ * load ≤ 0.75, doubling) whose slots hold an id and its state's hash, plus per-id BFS tree links (`parent`, `via` action) and `labelStride`
  * bytes of per-state labels. All memory comes from a MemoryBudget; when it refuses, the store
  * stays consistent and `findOrAdd` returns NO_ROOM.
  */
@@ -33,8 +33,11 @@ export class StateStore {
 	fullReason: StopReason = "max-memory";
 
 	private capacity: number;
-	private slots: Int32Array; // slot -> id, EMPTY when free
-	private hashes: Uint32Array; // slot -> cached hash of the state there
+	/**
+	 * Slot i is table[2i] (the id there, EMPTY when free) and table[2i+1] (that state's hash, as an
+	 * int32): a probe reads one cache line, and the stored words only on a hash match.
+	 */
+	private table: Int32Array;
 	private mask: number;
 	private maxLoad: number;
 
@@ -55,8 +58,7 @@ export class StateStore {
 		this.labels = need(budget.alloc(Uint8Array, cap * labelStride));
 		let size = 16;
 		while (size * 0.75 < cap) size *= 2;
-		this.slots = need(budget.alloc(Int32Array, size)).fill(EMPTY);
-		this.hashes = need(budget.alloc(Uint32Array, size));
+		this.table = need(budget.alloc(Int32Array, 2 * size)).fill(EMPTY);
 		this.mask = size - 1;
 		this.maxLoad = Math.floor(size * 0.75);
 	}
@@ -77,9 +79,9 @@ export class StateStore {
 	 */
 	findOrAdd(src: Uint32Array, parent: number, action: number): number {
 		const words = this.words;
-		const h = hashWords(src, words);
+		const h = hashWords(src, words) | 0;
 		let i = this.probe(src, h);
-		const found = this.slots[i] as number;
+		const found = this.table[2 * i] as number;
 		if (found !== EMPTY) return found;
 		const id = this.count;
 		if (id >= this.maxStates) {
@@ -89,10 +91,10 @@ export class StateStore {
 		if (id === this.capacity && !this.growStore()) return NO_ROOM;
 		if (id >= this.maxLoad) {
 			if (!this.growTable()) return NO_ROOM;
-			i = this.freeSlot(h);
+			i = this.freeSlot(this.table, this.mask, h);
 		}
-		this.slots[i] = id;
-		this.hashes[i] = h;
+		this.table[2 * i] = id;
+		this.table[2 * i + 1] = h;
 		const store = this.data;
 		const off = id * words;
 		for (let k = 0; k < words; k++) store[off + k] = src[k] as number;
@@ -104,22 +106,21 @@ export class StateStore {
 
 	/** The id of `src` (its first `words` words) if it is stored, else -1. */
 	find(src: Uint32Array): number {
-		const id = this.slots[this.probe(src, hashWords(src, this.words))] as number;
+		const id = this.table[2 * this.probe(src, hashWords(src, this.words) | 0)] as number;
 		return id === EMPTY ? -1 : id;
 	}
 
-	/** The slot holding `src` (hash `h`), or the free slot where it would go. */
+	/** The slot holding `src` (hash `h`, as an int32), or the free slot where it would go. */
 	private probe(src: Uint32Array, h: number): number {
 		const words = this.words;
-		const slots = this.slots;
-		const hashes = this.hashes;
+		const table = this.table;
 		const data = this.data;
 		const mask = this.mask;
 		let i = h & mask;
 		for (;;) {
-			const id = slots[i] as number;
+			const id = table[2 * i] as number;
 			if (id === EMPTY) return i;
-			if (hashes[i] === h) {
+			if (table[2 * i + 1] === h) {
 				const off = id * words;
 				let k = 0;
 				while (k < words && data[off + k] === src[k]) k++;
@@ -153,11 +154,10 @@ export class StateStore {
 		return { ids: ids.reverse(), actions: actions.reverse() };
 	}
 
-	private freeSlot(h: number): number {
-		const slots = this.slots;
-		const mask = this.mask;
+	/** The first free slot of `table` (mask `mask`) on the probe path of hash `h`. */
+	private freeSlot(table: Int32Array, mask: number, h: number): number {
 		let i = h & mask;
-		while (slots[i] !== EMPTY) i = (i + 1) & mask;
+		while (table[2 * i] !== EMPTY) i = (i + 1) & mask;
 		return i;
 	}
 
@@ -180,32 +180,23 @@ export class StateStore {
 		return true;
 	}
 
+	/** Doubles the index, re-inserting every slot by its cached hash. */
 	private growTable(): boolean {
-		const size = this.slots.length * 2;
-		const slots = this.budget.alloc(Int32Array, size);
-		if (slots === null) return false;
-		const hashes = this.budget.alloc(Uint32Array, size);
-		if (hashes === null) {
-			this.budget.release(slots);
-			return false;
-		}
-		slots.fill(EMPTY);
+		const size = (this.mask + 1) * 2;
+		const table = this.budget.alloc(Int32Array, 2 * size);
+		if (table === null) return false;
+		table.fill(EMPTY);
 		const mask = size - 1;
-		const oldSlots = this.slots;
-		const oldHashes = this.hashes;
-		for (let i = 0; i < oldSlots.length; i++) {
-			const id = oldSlots[i] as number;
+		const old = this.table;
+		for (let k = 0; k < old.length; k += 2) {
+			const id = old[k] as number;
 			if (id === EMPTY) continue;
-			const h = oldHashes[i] as number;
-			let j = h & mask;
-			while (slots[j] !== EMPTY) j = (j + 1) & mask;
-			slots[j] = id;
-			hashes[j] = h;
+			const i = this.freeSlot(table, mask, old[k + 1] as number);
+			table[2 * i] = id;
+			table[2 * i + 1] = old[k + 1] as number;
 		}
-		this.budget.release(oldSlots);
-		this.budget.release(oldHashes);
-		this.slots = slots;
-		this.hashes = hashes;
+		this.budget.release(old);
+		this.table = table;
 		this.mask = mask;
 		this.maxLoad = Math.floor(size * 0.75);
 		return true;

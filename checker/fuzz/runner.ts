@@ -11,10 +11,10 @@ import { type ActionKinds, threadKinds } from './kinds.ts';
 import { mix, type Schedule, swarmOf } from './schedule.ts';
 import type { StepSystem } from './StepSystem.ts';
 
-/** A safety property evaluated on the loaded state. */
+/** A safety property evaluated on the loaded state (`state`: its words). */
 export interface SafetyCheck {
   readonly name: string;
-  readonly holds: () => boolean;
+  readonly holds: (state: Uint32Array) => boolean;
 }
 
 /** The name a deadlock is reported under (as the engine does). */
@@ -96,7 +96,7 @@ export class ScheduleRunner {
   }
 
   private violated(): string | null {
-    for (const p of this.properties) if (!p.holds()) return p.name;
+    for (const p of this.properties) if (!p.holds(this.cur)) return p.name;
     return null;
   }
 

@@ -11,6 +11,7 @@ import { ConventionError, type MemoryAccess } from './conventions.ts';
 import { type Context, StateLayout, type VarLayout } from './layout.ts';
 import { LearnedMemo } from './learnedMemo.ts';
 import { type MachineSteps, readMachineSteps, type StepEvent } from './machineSteps.ts';
+import { conjunctsOf } from './properties.ts';
 import { createTrackingView, FieldRecorder, TRACKED, type TrackedElements } from './readTracking.ts';
 
 /** What a spec predicate sees: the configuration (state key per thread) and the context. */
@@ -210,15 +211,23 @@ export function compileMachine(machine: AnyStateMachine): CompiledSystem {
       return true;
     },
     describe: (state) => describeState(layout, state),
-    // Tabulated while its key is small; a predicate that reads too much of the state to tabulate
-    // well is evaluated on the decoded state instead (decoded once per loaded state).
+    // Each conjunct (properties.ts allOf) is tabulated while its key is small; one that reads too
+    // much of the state to tabulate well is evaluated on the decoded state instead (decoded once
+    // per loaded state).
     predicate(fn) {
-      const memo = new LearnedMemo<boolean>(layout);
-      const compute = (): boolean => {
-        tracking.point(current);
-        return fn(tracking.view);
+      const tests = conjunctsOf(fn).map((c) => {
+        const memo = new LearnedMemo<boolean>(layout);
+        const compute = (): boolean => {
+          tracking.point(current);
+          return c(tracking.view);
+        };
+        return () => (memo.wide ? c(decodedView()) : memo.get(current, rec, compute, 0, undefined));
+      });
+      if (tests.length === 1) return tests[0]!;
+      return () => {
+        for (let i = 0; i < tests.length; i++) if (!tests[i]!()) return false;
+        return true;
       };
-      return () => (memo.wide ? fn(decodedView()) : memo.get(current, rec, compute, 0, undefined));
     },
   };
 }

@@ -1,5 +1,5 @@
 export { type CompiledSystem, compileMachine, type MachineSystem, type StateView, type StepInfo } from './compile.ts';
 export { ConventionError, type MemoryAccess, type ModelMeta, type VarDomain } from './conventions.ts';
 export { interpretMachine } from './interpret.ts';
-export { always, bindProperties, eventually, isLiveness, leadsTo, type ViewPredicate, type ViewProperty } from './properties.ts';
+export { allOf, always, bindProperties, conjunctsOf, eventually, isLiveness, leadsTo, type ViewPredicate, type ViewProperty } from './properties.ts';
 export { symmetryCanonicalizer } from './symmetry.ts';

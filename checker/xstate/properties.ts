@@ -7,6 +7,24 @@ import type { MachineSystem, StateView } from './compile.ts';
 
 export type ViewPredicate = (s: StateView) => boolean;
 
+const CONJUNCTS = Symbol('kvmcheck.conjuncts');
+
+/**
+ * The conjunction of `conjuncts`, as one predicate that also lists them: a front-end may evaluate
+ * (and tabulate) each conjunct by the few fields it reads, where the whole would read the whole
+ * state. Write a property quantified over threads (`every vCPU ...`) as one conjunct per thread.
+ */
+export function allOf(conjuncts: readonly ViewPredicate[]): ViewPredicate {
+  const all: ViewPredicate = (s) => conjuncts.every((c) => c(s));
+  return Object.assign(all, { [CONJUNCTS]: conjuncts });
+}
+
+/** The conjuncts of a predicate made by `allOf` (flattened), or the predicate itself. */
+export function conjunctsOf(p: ViewPredicate): readonly ViewPredicate[] {
+  const cs = (p as { [CONJUNCTS]?: readonly ViewPredicate[] })[CONJUNCTS];
+  return cs === undefined ? [p] : cs.flatMap(conjunctsOf);
+}
+
 export type ViewProperty =
   | { readonly kind: 'always'; readonly name: string; readonly holds: ViewPredicate }
   | { readonly kind: 'eventually'; readonly name: string; readonly q: ViewPredicate }

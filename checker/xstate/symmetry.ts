@@ -10,18 +10,16 @@
  * sort does.
  */
 import { ConventionError } from './conventions.ts';
+import { CHUNK_BITS, type RecordsCodec, recordsCodec } from './fieldCode.ts';
 import type { StateLayout } from './layout.ts';
 
-/** A group's members and, per member, the bit fields of its local data (its signature). */
+/** A group's members and a codec of their local data (each member's signature, as chunks). */
 interface GroupPlan {
   readonly members: number;
-  /** fields[i] = field indices of member i: its thread state (if it is a thread), then its columns. */
-  readonly fields: readonly Int32Array[];
-  /** Signature bits; members whose data fits one integer (<= 31 bits) sort as numbers. */
-  readonly signatureBits: number;
+  readonly codec: RecordsCodec;
 }
 
-function memberFields(layout: StateLayout, group: string, members: readonly string[]): Int32Array[] {
+function memberFields(layout: StateLayout, group: string, members: readonly string[]): number[][] {
   return members.map((name, i) => {
     const fields: number[] = [];
     const t = layout.threads.findIndex((th) => th.name === name);
@@ -35,26 +33,32 @@ function memberFields(layout: StateLayout, group: string, members: readonly stri
         }
       });
     }
-    return Int32Array.from(fields);
+    return fields;
   });
 }
 
 /**
- * For a member of a group enumerated by order: its fields that no other symmetric group indexes,
- * and per other symmetric group h, one tuple of fields per member of h.
+ * The invariant keys of a group enumerated by order: per member, its fields that no other
+ * symmetric group indexes (`fixed`), and per other symmetric group h one tuple of fields per
+ * member of h (`cross`, sorted per member when the key is built, since permuting h reorders them).
  */
 interface InvariantPlan {
-  readonly fixed: Int32Array;
-  readonly cross: readonly { readonly members: number; readonly tupleLength: number; readonly fields: Int32Array }[];
+  readonly fixed: RecordsCodec;
+  readonly cross: readonly RecordsCodec[];
+  /** Chunks of one member's key (1 when `packed`). */
   readonly keyLength: number;
+  /** The whole key fits one chunk: fixed data and sorted tuples concatenated into one integer. */
+  readonly packed: boolean;
 }
 
-function invariantPlan(layout: StateLayout, group: string, member: number, symmetric: readonly string[]): InvariantPlan {
-  const fixed: number[] = [];
-  const name = layout.groups[group]![member]!;
-  const t = layout.threads.findIndex((th) => th.name === name);
-  if (t >= 0) fixed.push(t);
-  const crossByGroup = new Map<string, number[][]>();
+function invariantPlan(layout: StateLayout, group: string, symmetric: readonly string[]): InvariantPlan {
+  const members = layout.groups[group]!;
+  const fixed = members.map((): number[] => []);
+  const crossByGroup = new Map<string, number[][][]>(); // other group -> member -> tuple j -> fields
+  members.forEach((name, member) => {
+    const t = layout.threads.findIndex((th) => th.name === name);
+    if (t >= 0) fixed[member]!.push(t);
+  });
   for (const v of layout.vars) {
     const dims = v.domain.dims ?? [];
     const p = dims.indexOf(group);
@@ -62,18 +66,29 @@ function invariantPlan(layout: StateLayout, group: string, member: number, symme
     const other = dims.length === 2 ? dims[1 - p]! : undefined;
     const base = layout.elementBase + v.first;
     const at = (i: number, j: number): number => base + (p === 0 ? i * v.shape[1]! + j : j * v.shape[1]! + i);
-    if (other === undefined) fixed.push(base + member);
-    else if (!symmetric.includes(other)) for (let j = 0; j < v.shape[1 - p]!; j++) fixed.push(at(member, j));
-    else {
-      const tuples = crossByGroup.get(other) ?? Array.from({ length: v.shape[1 - p]! }, () => [] as number[]);
-      tuples.forEach((tuple, j) => {
-        tuple.push(at(member, j));
-      });
-      crossByGroup.set(other, tuples);
-    }
+    members.forEach((_, member) => {
+      if (other === undefined) fixed[member]!.push(base + member);
+      else if (!symmetric.includes(other)) for (let j = 0; j < v.shape[1 - p]!; j++) fixed[member]!.push(at(member, j));
+      else {
+        const byMember = crossByGroup.get(other) ?? members.map(() => Array.from({ length: v.shape[1 - p]! }, () => [] as number[]));
+        byMember[member]!.forEach((tuple, j) => {
+          tuple.push(at(member, j));
+        });
+        crossByGroup.set(other, byMember);
+      }
+    });
   }
-  const cross = [...crossByGroup.values()].map((tuples) => ({ members: tuples.length, tupleLength: tuples[0]!.length, fields: Int32Array.from(tuples.flat()) }));
-  return { fixed: Int32Array.from(fixed), cross, keyLength: fixed.length + cross.reduce((a, c) => a + c.fields.length, 0) };
+  const fixedCodec = recordsCodec(layout, fixed);
+  // one record per (member, tuple), member-major: member i's tuples are records i*m .. i*m+m-1
+  const cross = [...crossByGroup.values()].map((byMember) => recordsCodec(layout, byMember.flat()));
+  const keyBits = fixedCodec.bits + cross.reduce((a, c) => a + (c.records / members.length) * c.bits, 0);
+  const packed = keyBits <= CHUNK_BITS && cross.every((c) => c.chunks === 1);
+  return {
+    fixed: fixedCodec,
+    cross,
+    keyLength: packed ? 1 : fixedCodec.chunks + cross.reduce((a, c) => a + (c.records / members.length) * c.chunks, 0),
+    packed,
+  };
 }
 
 /** All permutations of 0..n-1, as Int32Arrays (n is small). */
@@ -92,143 +107,122 @@ function product(lists: Int32Array[][]): Int32Array[][] {
 /** Above this many enumerated permutations the canonicalizer refuses (declare fewer symmetric threads). */
 const MAX_ENUMERATED = 720;
 
+/** Compares the records a and b of `len` chunks each in `xs` (lexicographically). */
+function compareRecords(xs: Int32Array, a: number, b: number, len: number): number {
+  for (let k = 0; k < len; k++) {
+    const d = xs[a * len + k]! - xs[b * len + k]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Sorts the n records of `len` chunks at xs[from ..] in place (insertion sort: n is small). */
+function sortRecords(xs: Int32Array, from: number, n: number, len: number): void {
+  for (let x = 1; x < n; x++) {
+    for (let y = x; y > 0; y--) {
+      let cmp = 0;
+      for (let z = 0; z < len && cmp === 0; z++) cmp = xs[from + (y - 1) * len + z]! - xs[from + y * len + z]!;
+      if (cmp <= 0) break;
+      for (let z = 0; z < len; z++) {
+        const a = from + (y - 1) * len + z;
+        const b = from + y * len + z;
+        const tmp = xs[a]!;
+        xs[a] = xs[b]!;
+        xs[b] = tmp;
+      }
+    }
+  }
+}
+
 /** Returns an in-place canonicalizer for the layout's symmetric groups, or null when it has none. */
 export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array) => void) | null {
   const names = layout.symmetric;
   const plans: GroupPlan[] = names.map((name) => {
     const members = layout.groups[name];
     if (!members) throw new ConventionError(`symmetric group '${name}' is not declared in groups`);
-    const fields = memberFields(layout, name, members);
-    const signatureBits = Array.from(fields[0] ?? [], (f) => 32 - Math.clz32(layout.fieldMask[f]!)).reduce((a, b) => a + b, 0);
-    return { members: members.length, fields, signatureBits };
+    return { members: members.length, codec: recordsCodec(layout, memberFields(layout, name, members)) };
   });
   if (plans.length === 0) return null;
   const sortedIndex = plans.reduce((best, p, i) => (p.members > plans[best]!.members ? i : best), 0);
   const sorted = plans[sortedIndex]!;
-  const enumerated = plans.flatMap((plan, g) => {
-    if (g === sortedIndex) return [];
-    const invariants = Array.from({ length: plan.members }, (_, i) => invariantPlan(layout, names[g]!, i, names));
-    return [{ plan, invariants }];
-  });
-  const { fieldWord, fieldShift, fieldMask } = layout;
+  const enumerated = plans.flatMap((plan, g) => (g === sortedIndex ? [] : [{ plan, invariant: invariantPlan(layout, names[g]!, names) }]));
   const maxN = Math.max(...plans.map((p) => p.members));
-  const maxLen = Math.max(...plans.map((p) => p.fields[0]?.length ?? 0));
-  const maxKey = Math.max(1, ...enumerated.map((e) => e.invariants[0]?.keyLength ?? 0));
-  const keys = new Float64Array(maxN); // small signatures
-  const wide = new Uint32Array(maxN * maxLen); // field values, for signatures over 31 bits
+  const maxChunks = Math.max(1, ...plans.map((p) => p.codec.chunks));
+  const maxKey = Math.max(1, ...enumerated.map((e) => e.invariant.keyLength));
+  const maxCross = Math.max(1, ...enumerated.flatMap((e) => e.invariant.cross.map((c) => c.records * c.chunks)));
   const order = new Int32Array(maxN);
-  const values = new Uint32Array(maxN * maxLen);
-  const invariantKeys = new Uint32Array(maxN * maxKey);
+  const values = new Int32Array(maxN * maxChunks);
+  const crossValues = new Int32Array(maxCross);
+  const invariantKeys = new Int32Array(maxN * maxKey);
   const W = layout.stateWords;
   const original = new Uint32Array(W);
   const candidate = new Uint32Array(W);
 
-  const read = (state: Uint32Array, f: number): number => (state[fieldWord[f]!]! >>> fieldShift[f]!) & fieldMask[f]!;
-  const compareWide = (a: number, b: number, len: number): number => {
-    for (let k = 0; k < len; k++) {
-      const d = wide[a * len + k]! - wide[b * len + k]!;
-      if (d !== 0) return d;
-    }
-    return 0;
-  };
-
-  /** Reads every member's local data into `values` (and its signature into `keys`). */
-  const readMembers = (state: Uint32Array, plan: GroupPlan): void => {
-    const len = plan.fields[0]!.length;
-    const small = plan.signatureBits <= 31;
-    for (let i = 0; i < plan.members; i++) {
-      const fs = plan.fields[i]!;
-      let sig = 0;
-      for (let k = 0; k < len; k++) {
-        const x = read(state, fs[k]!);
-        values[i * len + k] = x;
-        if (small) sig = sig * (fieldMask[fs[k]!]! + 1) + x;
-        else wide[i * len + k] = x;
-      }
-      keys[i] = sig;
-    }
-  };
-
-  /** Gives member position i the local data of old member perm[i] (values read by readMembers). */
-  const writeMembers = (state: Uint32Array, plan: GroupPlan, perm: Int32Array): void => {
-    const len = plan.fields[0]!.length;
-    for (let i = 0; i < plan.members; i++) {
-      const fs = plan.fields[i]!;
-      const from = perm[i]! * len;
-      for (let k = 0; k < len; k++) {
-        const f = fs[k]!;
-        const w = fieldWord[f]!;
-        state[w] = (state[w]! & ~(fieldMask[f]! << fieldShift[f]!)) | (values[from + k]! << fieldShift[f]!);
-      }
-    }
-  };
-
   /** Sorts the members of `plan` by their local data (equal members are identical). */
   const sortGroup = (state: Uint32Array, plan: GroupPlan): void => {
     const n = plan.members;
-    const len = plan.fields[0]!.length;
-    const small = plan.signatureBits <= 31;
-    readMembers(state, plan);
+    const len = plan.codec.chunks;
+    plan.codec.read(state, values);
     for (let i = 0; i < n; i++) order[i] = i;
     let identity = true;
     for (let i = 1; i < n; i++) {
       const x = order[i]!;
       let j = i - 1;
-      while (j >= 0 && (small ? keys[order[j]!]! - keys[x]! : compareWide(order[j]!, x, len)) > 0) {
+      while (j >= 0 && compareRecords(values, order[j]!, x, len) > 0) {
         order[j + 1] = order[j]!;
         j--;
         identity = false;
       }
       order[j + 1] = x;
     }
-    if (!identity) writeMembers(state, plan, order);
+    if (!identity) plan.codec.write(state, values, order);
   };
 
   if (enumerated.length === 0) return (state) => sortGroup(state, sorted);
 
-  /** Member i's invariant key into invariantKeys[i*len..]: fixed data, then each cross group's tuples sorted. */
-  const invariantKey = (state: Uint32Array, inv: InvariantPlan, i: number, len: number): void => {
-    let k = i * len;
-    for (let a = 0; a < inv.fixed.length; a++) invariantKeys[k++] = read(state, inv.fixed[a]!);
-    for (const c of inv.cross) {
-      const start = k;
-      for (let a = 0; a < c.fields.length; a++) invariantKeys[k++] = read(state, c.fields[a]!);
-      // insertion sort of the tuples in place
-      const t = c.tupleLength;
-      for (let x = 1; x < c.members; x++) {
-        for (let y = x; y > 0; y--) {
-          let cmp = 0;
-          for (let z = 0; z < t && cmp === 0; z++) cmp = invariantKeys[start + (y - 1) * t + z]! - invariantKeys[start + y * t + z]!;
-          if (cmp <= 0) break;
-          for (let z = 0; z < t; z++) {
-            const a = start + (y - 1) * t + z;
-            const b = start + y * t + z;
-            const tmp = invariantKeys[a]!;
-            invariantKeys[a] = invariantKeys[b]!;
-            invariantKeys[b] = tmp;
-          }
+  /** Every member's invariant key into invariantKeys[i*keyLength ..]: fixed data, then each cross group's tuples sorted. */
+  const invariantKeysOf = (state: Uint32Array, e: (typeof enumerated)[number]): void => {
+    const { fixed, cross, keyLength, packed } = e.invariant;
+    const n = e.plan.members;
+    fixed.read(state, values);
+    if (packed) {
+      for (let i = 0; i < n; i++) invariantKeys[i] = fixed.chunks === 0 ? 0 : values[i]!;
+      for (const c of cross) {
+        c.read(state, crossValues);
+        const m = c.records / n;
+        for (let i = 0; i < n; i++) {
+          sortRecords(crossValues, i * m, m, 1);
+          let key = invariantKeys[i]!;
+          for (let j = 0; j < m; j++) key = (key << c.bits) | crossValues[i * m + j]!;
+          invariantKeys[i] = key;
         }
       }
+      return;
     }
-  };
-  const compareKeys = (a: number, b: number, len: number): number => {
-    for (let z = 0; z < len; z++) {
-      const d = invariantKeys[a * len + z]! - invariantKeys[b * len + z]!;
-      if (d !== 0) return d;
+    for (let i = 0; i < n; i++) for (let c = 0; c < fixed.chunks; c++) invariantKeys[i * keyLength + c] = values[i * fixed.chunks + c]!;
+    let at = fixed.chunks;
+    for (const c of cross) {
+      c.read(state, crossValues);
+      const perMember = (c.records / n) * c.chunks;
+      for (let i = 0; i < n; i++) {
+        const from = i * keyLength + at;
+        for (let k = 0; k < perMember; k++) invariantKeys[from + k] = crossValues[i * perMember + k]!;
+        sortRecords(invariantKeys, from, c.records / n, c.chunks);
+      }
+      at += perMember;
     }
-    return 0;
   };
 
   /** Orders an enumerated group by invariant key; returns every order consistent with it (ties enumerated). */
   const candidateOrders = (state: Uint32Array, e: (typeof enumerated)[number]): Int32Array[] => {
     const n = e.plan.members;
-    const len = e.invariants[0]!.keyLength;
-    for (let i = 0; i < n; i++) invariantKey(state, e.invariants[i]!, i, len);
-    const base = Array.from({ length: n }, (_, i) => i).sort((a, b) => compareKeys(a, b, len) || a - b);
+    const len = e.invariant.keyLength;
+    invariantKeysOf(state, e);
+    const base = Array.from({ length: n }, (_, i) => i).sort((a, b) => compareRecords(invariantKeys, a, b, len) || a - b);
     let orders: number[][] = [[]];
     for (let i = 0; i < n; ) {
       let j = i + 1;
-      while (j < n && compareKeys(base[i]!, base[j]!, len) === 0) j++;
+      while (j < n && compareRecords(invariantKeys, base[i]!, base[j]!, len) === 0) j++;
       const tie = base.slice(i, j);
       const perms = j - i === 1 ? [[tie[0]!]] : permutations(j - i).map((p) => Array.from(p, (x) => tie[x]!));
       orders = orders.flatMap((prefix) => perms.map((p) => [...prefix, ...p]));
@@ -238,28 +232,24 @@ export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array
     return orders.map((o) => Int32Array.from(o));
   };
 
-  const sameMemberData = (state: Uint32Array, plan: GroupPlan, a: number, b: number): boolean => {
-    const fa = plan.fields[a]!;
-    const fb = plan.fields[b]!;
-    for (let k = 0; k < fa.length; k++) if (read(state, fa[k]!) !== read(state, fb[k]!)) return false;
-    return true;
-  };
-
-  /** Sorts an enumerated group by invariant key into `order`; returns false when two different members tie. */
+  /**
+   * Sorts an enumerated group by invariant key into `order` (its members' data in `values`);
+   * returns false when two different members tie.
+   */
   const orderWithoutTies = (state: Uint32Array, e: (typeof enumerated)[number]): boolean => {
     const n = e.plan.members;
-    const len = e.invariants[0]!.keyLength;
-    for (let i = 0; i < n; i++) {
-      invariantKey(state, e.invariants[i]!, i, len);
-      order[i] = i;
-    }
+    const len = e.invariant.keyLength;
+    const chunks = e.plan.codec.chunks;
+    invariantKeysOf(state, e);
+    e.plan.codec.read(state, values);
+    for (let i = 0; i < n; i++) order[i] = i;
     for (let i = 1; i < n; i++) {
       const x = order[i]!;
       let j = i - 1;
       for (; j >= 0; j--) {
-        const c = compareKeys(order[j]!, x, len);
+        const c = compareRecords(invariantKeys, order[j]!, x, len);
         // a tie matters only between members whose data differ (identical members swap to the same state)
-        if (c === 0 && !sameMemberData(state, e.plan, order[j]!, x)) return false;
+        if (c === 0 && compareRecords(values, order[j]!, x, chunks) !== 0) return false;
         if (c <= 0) break;
         order[j + 1] = order[j]!;
       }
@@ -271,16 +261,15 @@ export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array
   return (state) => {
     // fast path: no ties in any enumerated group, so exactly one candidate order each
     let untied = true;
-    for (const e of enumerated) {
+    for (let g = 0; g < enumerated.length; g++) {
+      const e = enumerated[g]!;
       if (!orderWithoutTies(state, e)) {
         untied = false;
         break;
       }
       let identity = true;
       for (let i = 0; i < e.plan.members; i++) if (order[i] !== i) identity = false;
-      if (identity) continue;
-      readMembers(state, e.plan);
-      writeMembers(state, e.plan, order);
+      if (!identity) e.plan.codec.write(state, values, order);
     }
     if (untied) {
       sortGroup(state, sorted);
@@ -292,8 +281,8 @@ export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array
     for (const choice of choices) {
       candidate.set(original);
       enumerated.forEach((e, g) => {
-        readMembers(candidate, e.plan);
-        writeMembers(candidate, e.plan, choice[g]!);
+        e.plan.codec.read(candidate, values);
+        e.plan.codec.write(candidate, values, choice[g]!);
       });
       sortGroup(candidate, sorted);
       let smaller = first;
