@@ -2,7 +2,7 @@ import { EdgeStore } from "./edgeStore.ts";
 import type { MemoryBudget } from "./memory.ts";
 import { NO_ROOM, StateStore } from "./stateStore.ts";
 import type { Property, TransitionSystem } from "./TransitionSystem.ts";
-import type { Progress, StopReason } from "./types.ts";
+import type { Canonicalize, Progress, StopReason } from "./types.ts";
 
 /** A safety property (`always`). */
 export type SafetyProperty = Extract<Property, { kind: "always" }>;
@@ -19,7 +19,7 @@ export interface SearchConfig {
 	readonly safety: readonly SafetyProperty[];
 	/** Their p/q are evaluated on every stored state into `store.labels` (stride = their count). */
 	readonly liveness: readonly LivenessProperty[];
-	readonly canonicalize: ((state: Uint32Array) => void) | null;
+	readonly canonicalize: Canonicalize | null;
 	readonly checkDeadlock: boolean;
 	readonly maxStates: number;
 	/** `performance.now()` deadline in ms (Infinity: none). */
@@ -31,6 +31,7 @@ export interface SearchConfig {
 }
 
 const PROGRESS_MS = 500;
+
 
 /**
  * Level-synchronous BFS over a TransitionSystem. The frontier of level d is the id interval of
@@ -79,19 +80,15 @@ export class Search {
 			this.transitions++;
 			this.succCount++;
 			if (this.halted) return;
-			let src = next;
 			const canon = this.cfg.canonicalize;
-			// A successor that is itself a stored representative needs no canonicalization:
-			// canonicalize maps every state of an orbit to one representative, which it fixes.
-			let r = canon !== null ? this.store.find(next) : -1;
-			if (r < 0) {
-				if (canon !== null) {
-					src = this.canonBuf;
-					src.set(next);
-					canon(src);
-				}
-				r = this.store.findOrAdd(src, this.current, action);
+			let src = next;
+			if (canon !== null) {
+				// the state being expanded is a representative: the canonicalizer's hint
+				src = this.canonBuf;
+				src.set(next);
+				canon(src, this.expandBuf);
 			}
+			const r = this.store.findOrAdd(src, this.current, action);
 			if (r === NO_ROOM) {
 				this.stop(this.store.fullReason);
 				return;

@@ -78,11 +78,17 @@ export class StateStore {
 	 * the given BFS links and returns `~id` (negative); returns NO_ROOM if it cannot be stored.
 	 */
 	findOrAdd(src: Uint32Array, parent: number, action: number): number {
-		const words = this.words;
-		const h = hashWords(src, words) | 0;
-		let i = this.probe(src, h);
+		const h = hashWords(src, this.words) | 0;
+		const i = this.probe(src, h);
 		const found = this.table[2 * i] as number;
 		if (found !== EMPTY) return found;
+		return this.add(i, h, src, parent, action);
+	}
+
+	/** Stores `src` (hash `h`) at the free slot `i` of its probe path. */
+	private add(slot: number, h: number, src: Uint32Array, parent: number, action: number): number {
+		const words = this.words;
+		let i = slot;
 		const id = this.count;
 		if (id >= this.maxStates) {
 			this.fullReason = "max-states";
@@ -102,12 +108,6 @@ export class StateStore {
 		this.via[id] = action;
 		this.count = id + 1;
 		return ~id;
-	}
-
-	/** The id of `src` (its first `words` words) if it is stored, else -1. */
-	find(src: Uint32Array): number {
-		const id = this.table[2 * this.probe(src, hashWords(src, this.words) | 0)] as number;
-		return id === EMPTY ? -1 : id;
 	}
 
 	/** The slot holding `src` (hash `h`, as an int32), or the free slot where it would go. */

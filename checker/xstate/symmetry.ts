@@ -10,7 +10,8 @@
  * sort does.
  */
 import { ConventionError } from './conventions.ts';
-import { CHUNK_BITS, type RecordsCodec, recordsCodec } from './fieldCode.ts';
+import type { Canonicalize } from '../engine/types.ts';
+import { CHUNK_BITS, fieldBits, type RecordsCodec, recordsCodec } from './fieldCode.ts';
 import type { StateLayout } from './layout.ts';
 
 /** A group's members and a codec of their local data (each member's signature, as chunks). */
@@ -99,11 +100,6 @@ function permutations(n: number): Int32Array[] {
   );
 }
 
-/** The cartesian product of per-group permutation lists. */
-function product(lists: Int32Array[][]): Int32Array[][] {
-  return lists.reduce<Int32Array[][]>((acc, list) => acc.flatMap((prefix) => list.map((p) => [...prefix, p])), [[]]);
-}
-
 /** Above this many enumerated permutations the canonicalizer refuses (declare fewer symmetric threads). */
 const MAX_ENUMERATED = 720;
 
@@ -134,18 +130,29 @@ function sortRecords(xs: Int32Array, from: number, n: number, len: number): void
   }
 }
 
-/** Returns an in-place canonicalizer for the layout's symmetric groups, or null when it has none. */
-export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array) => void) | null {
+/**
+ * Returns an in-place canonicalizer for the layout's symmetric groups, or null when it has none.
+ * Given `from`, a representative whose successor the state is, it first tries the common case
+ * cheaply: when the step changed the data of one member of the sorted group only (and nothing an
+ * enumerated group's order depends on), the state is its own representative if that member still
+ * sorts between its neighbours, and is sorted again otherwise.
+ */
+export function symmetryCanonicalizer(layout: StateLayout): Canonicalize | null {
   const names = layout.symmetric;
-  const plans: GroupPlan[] = names.map((name) => {
+  const fieldsOf = names.map((name) => {
     const members = layout.groups[name];
     if (!members) throw new ConventionError(`symmetric group '${name}' is not declared in groups`);
-    return { members: members.length, codec: recordsCodec(layout, memberFields(layout, name, members)) };
+    return memberFields(layout, name, members);
   });
+  const plans: GroupPlan[] = fieldsOf.map((fields) => ({ members: fields.length, codec: recordsCodec(layout, fields) }));
   if (plans.length === 0) return null;
   const sortedIndex = plans.reduce((best, p, i) => (p.members > plans[best]!.members ? i : best), 0);
   const sorted = plans[sortedIndex]!;
   const enumerated = plans.flatMap((plan, g) => (g === sortedIndex ? [] : [{ plan, invariant: invariantPlan(layout, names[g]!, names) }]));
+  // for the hint: the bits of each sorted member's data (disjoint: the layout refuses a variable
+  // indexed twice by one group), and the bits the enumerated groups' orders depend on
+  const memberBits = fieldsOf[sortedIndex]!.map((fields) => fieldBits(layout, fields));
+  const enumeratedBits = fieldBits(layout, fieldsOf.flatMap((fields, g) => (g === sortedIndex ? [] : fields.flat())));
   const maxN = Math.max(...plans.map((p) => p.members));
   const maxChunks = Math.max(1, ...plans.map((p) => p.codec.chunks));
   const maxKey = Math.max(1, ...enumerated.map((e) => e.invariant.keyLength));
@@ -178,7 +185,39 @@ export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array
     if (!identity) plan.codec.write(state, values, order);
   };
 
-  if (enumerated.length === 0) return (state) => sortGroup(state, sorted);
+  const diff = new Int32Array(W);
+  /** The sorted member whose data alone `state` and `from` differ in (-1: none; -2: anything else). */
+  const changedMember = (state: Uint32Array, from: Uint32Array): number => {
+    let any = false;
+    for (let w = 0; w < W; w++) {
+      const d = (state[w]! ^ from[w]!) | 0;
+      if ((d & enumeratedBits[w]!) !== 0) return -2;
+      diff[w] = d;
+      if (d !== 0) any = true;
+    }
+    if (!any) return -1;
+    for (let i = 0; i < sorted.members; i++) {
+      const bits = memberBits[i]!;
+      let inside = true;
+      for (let w = 0; w < W && inside; w++) if ((diff[w]! & ~bits[w]!) !== 0) inside = false;
+      if (inside) return i;
+    }
+    return -2;
+  };
+  /** Whether member i of the sorted group still sorts between its neighbours. */
+  const inPlace = (state: Uint32Array, i: number): boolean => {
+    const len = sorted.codec.chunks;
+    sorted.codec.read(state, values);
+    return (i === 0 || compareRecords(values, i - 1, i, len) <= 0) && (i === sorted.members - 1 || compareRecords(values, i, i + 1, len) <= 0);
+  };
+
+  if (enumerated.length === 0) {
+    return (state, from) => {
+      const i = from === undefined ? -2 : changedMember(state, from);
+      if (i === -1 || (i >= 0 && inPlace(state, i))) return;
+      sortGroup(state, sorted);
+    };
+  }
 
   /** Every member's invariant key into invariantKeys[i*keyLength ..]: fixed data, then each cross group's tuples sorted. */
   const invariantKeysOf = (state: Uint32Array, e: (typeof enumerated)[number]): void => {
@@ -213,23 +252,53 @@ export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array
     }
   };
 
-  /** Orders an enumerated group by invariant key; returns every order consistent with it (ties enumerated). */
-  const candidateOrders = (state: Uint32Array, e: (typeof enumerated)[number]): Int32Array[] => {
-    const n = e.plan.members;
-    const len = e.invariant.keyLength;
-    invariantKeysOf(state, e);
-    const base = Array.from({ length: n }, (_, i) => i).sort((a, b) => compareRecords(invariantKeys, a, b, len) || a - b);
-    let orders: number[][] = [[]];
-    for (let i = 0; i < n; ) {
-      let j = i + 1;
-      while (j < n && compareRecords(invariantKeys, base[i]!, base[j]!, len) === 0) j++;
-      const tie = base.slice(i, j);
-      const perms = j - i === 1 ? [[tie[0]!]] : permutations(j - i).map((p) => Array.from(p, (x) => tie[x]!));
-      orders = orders.flatMap((prefix) => perms.map((p) => [...prefix, ...p]));
-      i = j;
-    }
-    if (orders.length > MAX_ENUMERATED) throw new ConventionError(`symmetry: ${orders.length} tied orders to enumerate; declare fewer symmetric threads`);
-    return orders.map((o) => Int32Array.from(o));
+  // The slow path's tie blocks: block d permutes base[group][start .. start+size) by its digit-th permutation.
+  const base = enumerated.map((e) => new Int32Array(e.plan.members));
+  const orders = enumerated.map((e) => new Int32Array(e.plan.members));
+  const maxBlocks = enumerated.reduce((a, e) => a + e.plan.members, 0);
+  const blockGroup = new Int32Array(maxBlocks);
+  const blockStart = new Int32Array(maxBlocks);
+  const blockSize = new Int32Array(maxBlocks);
+  const digits = new Int32Array(maxBlocks);
+  const permutationsOf: Int32Array[][] = [];
+  const permutationsOfSize = (k: number): Int32Array[] => {
+    permutationsOf[k] ??= permutations(k);
+    return permutationsOf[k];
+  };
+
+  /**
+   * Sorts each enumerated group of `state` by invariant key into `base` and records its blocks of
+   * tied members; returns the number of candidate orders (the product of the blocks' factorials).
+   */
+  const tieBlocks = (state: Uint32Array): { blocks: number; candidates: number } => {
+    let blocks = 0;
+    let candidates = 1;
+    enumerated.forEach((e, g) => {
+      const n = e.plan.members;
+      const len = e.invariant.keyLength;
+      const b = base[g]!;
+      invariantKeysOf(state, e);
+      for (let i = 0; i < n; i++) {
+        const x = i;
+        let j = i - 1;
+        for (; j >= 0 && compareRecords(invariantKeys, b[j]!, x, len) > 0; j--) b[j + 1] = b[j]!;
+        b[j + 1] = x;
+      }
+      for (let i = 0; i < n; ) {
+        let j = i + 1;
+        while (j < n && compareRecords(invariantKeys, b[i]!, b[j]!, len) === 0) j++;
+        if (j - i > 1) {
+          blockGroup[blocks] = g;
+          blockStart[blocks] = i;
+          blockSize[blocks] = j - i;
+          candidates *= permutationsOfSize(j - i).length;
+          blocks++;
+        }
+        i = j;
+      }
+    });
+    if (candidates > MAX_ENUMERATED) throw new ConventionError(`symmetry: ${candidates} tied orders to enumerate; declare fewer symmetric threads`);
+    return { blocks, candidates };
   };
 
   /**
@@ -258,7 +327,31 @@ export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array
     return true;
   };
 
-  return (state) => {
+  // whether the last `from` seen has no ties in its enumerated groups (its successors come together)
+  const lastFrom = new Uint32Array(W);
+  let lastFromUntied = false;
+  let lastFromValid = false;
+  const untiedFrom = (from: Uint32Array): boolean => {
+    let same = lastFromValid;
+    for (let w = 0; w < W && same; w++) if (lastFrom[w] !== from[w]) same = false;
+    if (!same) {
+      lastFrom.set(from);
+      lastFromValid = true;
+      lastFromUntied = enumerated.every((e) => orderWithoutTies(from, e));
+    }
+    return lastFromUntied;
+  };
+
+  return (state, from) => {
+    // the step changed one sorted member's own data (or nothing the orders read) of an untied representative
+    if (from !== undefined) {
+      const i = changedMember(state, from);
+      if (i !== -2 && untiedFrom(from)) {
+        if (i === -1 || inPlace(state, i)) return;
+        sortGroup(state, sorted);
+        return;
+      }
+    }
     // fast path: no ties in any enumerated group, so exactly one candidate order each
     let untied = true;
     for (let g = 0; g < enumerated.length; g++) {
@@ -275,25 +368,38 @@ export function symmetryCanonicalizer(layout: StateLayout): ((state: Uint32Array
       sortGroup(state, sorted);
       return;
     }
+    // slow path: the smallest result over every order of the tied members
     original.set(state);
-    const choices = product(enumerated.map((e) => candidateOrders(original, e)));
-    let first = true;
-    for (const choice of choices) {
+    const { blocks, candidates } = tieBlocks(original);
+    digits.fill(0, 0, blocks);
+    for (let c = 0; c < candidates; c++) {
+      for (let g = 0; g < enumerated.length; g++) orders[g]!.set(base[g]!);
+      for (let d = 0; d < blocks; d++) {
+        const perm = permutationsOfSize(blockSize[d]!)[digits[d]!]!;
+        const o = orders[blockGroup[d]!]!;
+        const b = base[blockGroup[d]!]!;
+        for (let k = 0; k < perm.length; k++) o[blockStart[d]! + k] = b[blockStart[d]! + perm[k]!]!;
+      }
       candidate.set(original);
-      enumerated.forEach((e, g) => {
-        e.plan.codec.read(candidate, values);
-        e.plan.codec.write(candidate, values, choice[g]!);
-      });
+      for (let g = 0; g < enumerated.length; g++) {
+        const codec = enumerated[g]!.plan.codec;
+        codec.read(candidate, values);
+        codec.write(candidate, values, orders[g]!);
+      }
       sortGroup(candidate, sorted);
-      let smaller = first;
-      for (let w = 0; !first && w < W; w++) {
+      let smaller = c === 0;
+      for (let w = 0; c > 0 && w < W; w++) {
         if (candidate[w] !== state[w]) {
           smaller = candidate[w]! < state[w]!;
           break;
         }
       }
       if (smaller) state.set(candidate);
-      first = false;
+      // next candidate: the digits count in mixed radix (block d has size! values)
+      for (let d = 0; d < blocks; d++) {
+        if (++digits[d]! < permutationsOfSize(blockSize[d]!).length) break;
+        digits[d] = 0;
+      }
     }
   };
 }
