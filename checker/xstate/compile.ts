@@ -62,10 +62,11 @@ export function describeState(layout: StateLayout, state: Uint32Array): StateDes
   return { threads: layout.value(state), vars: layout.describeVars(state) };
 }
 
-/** One successor of one thread: its action and the word edits (word, keep mask, new bits). */
+/** One successor of one thread: its action and, per word, the bits it keeps and the bits it sets. */
 interface ThreadSuccessor extends StepInfo {
   readonly action: number;
-  readonly edits: Int32Array;
+  readonly keep: Int32Array;
+  readonly set: Int32Array;
 }
 
 /**
@@ -104,19 +105,22 @@ export function compileMachine(machine: AnyStateMachine): CompiledSystem {
   const memos = machineSteps.steps.map((states) => states.map((events) => events.map(() => new LearnedMemo<ThreadSuccessor | null>(layout))));
 
   /**
-   * The word edits that turn `current` into `scratch`: fields in `always` are written whatever
+   * The word edits (keep, set) that turn `current` into `scratch`: fields in `always` are written whatever
    * the current value (the step wrote them without reading them), fields in `ifChanged` only when
    * they differ (their current value is part of the memo key).
    */
-  const editsTo = (always: readonly number[], ifChanged: readonly number[]): Int32Array => {
-    const masks = new Map<number, number>();
+  const editsTo = (always: readonly number[], ifChanged: readonly number[]): { keep: Int32Array; set: Int32Array } => {
+    const keep = new Int32Array(W).fill(-1);
+    const set = new Int32Array(W);
     const add = (f: number): void => {
       const w = layout.fieldWord[f]!;
-      masks.set(w, (masks.get(w) ?? 0) | (layout.fieldMask[f]! << layout.fieldShift[f]!));
+      const m = layout.fieldMask[f]! << layout.fieldShift[f]!;
+      keep[w]! &= ~m;
+      set[w] = (set[w]! & ~m) | (scratch[w]! & m);
     };
     for (const f of always) add(f);
     for (const f of ifChanged) if (layout.readField(scratch, f) !== layout.readField(current, f)) add(f);
-    return Int32Array.from([...masks].flatMap(([w, m]) => [w, ~m, scratch[w]! & m]));
+    return { keep, set };
   };
 
   /**
@@ -170,7 +174,7 @@ export function compileMachine(machine: AnyStateMachine): CompiledSystem {
         }
       }
       const writtenFields = Int32Array.from([...always, ...ifChanged.slice(1)]);
-      return { action: ev.action, edits: editsTo(always, ifChanged), written: writtenFields, access: cand.access, bits: cand.bits };
+      return { action: ev.action, ...editsTo(always, ifChanged), written: writtenFields, access: cand.access, bits: cand.bits };
     }
     return null;
   };
@@ -182,9 +186,8 @@ export function compileMachine(machine: AnyStateMachine): CompiledSystem {
     for (let i = 0; i < events.length; i++) {
       const s = eventMemos[i]!.get(current, rec, computeEvent, t, events[i]!);
       if (s === null) continue;
-      for (let w = 0; w < W; w++) next[w] = current[w]!;
-      const e = s.edits;
-      for (let k = 0; k < e.length; k += 3) next[e[k]!] = (next[e[k]!]! & e[k + 1]!) | e[k + 2]!;
+      const { keep, set } = s;
+      for (let w = 0; w < W; w++) next[w] = (current[w]! & keep[w]!) | set[w]!;
       emit(s.action, next, s);
     }
   }
