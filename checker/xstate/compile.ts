@@ -5,12 +5,12 @@
  * words with the target thread state and the assigned variables rewritten.
  */
 import type { AnyStateMachine } from 'xstate';
-import { initialTransition } from 'xstate';
-import type { ActionLabel, StateDescription, TransitionSystem } from '../engine/TransitionSystem.ts';
+import type { TransitionSystem } from '../engine/TransitionSystem.ts';
 import { ConventionError, type MemoryAccess } from './conventions.ts';
-import { type Context, StateLayout, type VarLayout } from './layout.ts';
+import type { Context, StateLayout, VarLayout } from './layout.ts';
 import { LearnedMemo } from './learnedMemo.ts';
-import { type MachineSteps, readMachineSteps, type StepEvent } from './machineSteps.ts';
+import { machineBasics } from './machineBasics.ts';
+import type { StepEvent } from './machineSteps.ts';
 import { conjunctsOf } from './properties.ts';
 import { createTrackingView, FieldRecorder, TRACKED, type TrackedElements } from './readTracking.ts';
 
@@ -43,25 +43,6 @@ export interface CompiledSystem extends MachineSystem {
   threadSuccessors(t: number, emit: (action: number, next: Uint32Array, step: StepInfo) => void): void;
 }
 
-/** Names an action for reports: the event type without its `<thread>.` prefix. */
-export function actionName(thread: string, eventType: string): string {
-  return eventType.startsWith(`${thread}.`) ? eventType.slice(thread.length + 1) : eventType;
-}
-
-export function labelActions(layout: StateLayout, steps: MachineSteps): ActionLabel[] {
-  return steps.actions.map(({ thread, eventType }) => ({ thread, name: actionName(layout.threads[thread]!.name, eventType) }));
-}
-
-/** Packs the machine's initial state (from XState's own `initialTransition`). */
-export function packInitial(machine: AnyStateMachine, layout: StateLayout, out: Uint32Array): void {
-  const [snapshot] = initialTransition(machine);
-  layout.pack(snapshot.value as Record<string, string>, snapshot.context as Context, out);
-}
-
-export function describeState(layout: StateLayout, state: Uint32Array): StateDescription {
-  return { threads: layout.value(state), vars: layout.describeVars(state) };
-}
-
 /** One successor of one thread: its action and, per word, the bits it keeps and the bits it sets. */
 interface ThreadSuccessor extends StepInfo {
   readonly action: number;
@@ -76,9 +57,8 @@ interface ThreadSuccessor extends StepInfo {
  * table lookup and a few word edits. Properties bound with `predicate` are tabulated the same way.
  */
 export function compileMachine(machine: AnyStateMachine): CompiledSystem {
-  const layout = new StateLayout(machine);
-  const machineSteps = readMachineSteps(machine, layout);
-  const actions = labelActions(layout, machineSteps);
+  const basics = machineBasics(machine);
+  const { layout, machineSteps, init } = basics;
   const W = layout.stateWords;
   const nThreads = layout.threads.length;
   const finals = layout.threads.map((t) => t.isFinal);
@@ -86,8 +66,6 @@ export function compileMachine(machine: AnyStateMachine): CompiledSystem {
   const next = new Uint32Array(W);
   const scratch = new Uint32Array(W);
   const pcs = new Int32Array(nThreads);
-  const init = new Uint32Array(W);
-  packInitial(machine, layout, init);
   const rec = new FieldRecorder(layout.fieldCount);
   // the loaded state decoded into plain objects, refreshed at most once per load
   const decoded = { value: layout.value(init), context: layout.readContext(init) };
@@ -193,13 +171,7 @@ export function compileMachine(machine: AnyStateMachine): CompiledSystem {
   }
 
   return {
-    layout,
-    stateWords: W,
-    threads: layout.threads.map((t) => t.name),
-    actions,
-    initial(out) {
-      out.set(init);
-    },
+    ...basics.members,
     load(state) {
       current = state;
       loads++;
@@ -213,7 +185,6 @@ export function compileMachine(machine: AnyStateMachine): CompiledSystem {
       for (let t = 0; t < nThreads; t++) if (!finals[t]![pcs[t]!]) return false;
       return true;
     },
-    describe: (state) => describeState(layout, state),
     // Each conjunct (properties.ts allOf) is tabulated while its key is small; one that reads too
     // much of the state to tabulate well is evaluated on the decoded state instead (decoded once
     // per loaded state).

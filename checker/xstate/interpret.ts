@@ -5,29 +5,21 @@
  */
 import type { AnyStateMachine, AnyMachineSnapshot } from 'xstate';
 import { transition } from 'xstate';
+import type { MachineSystem, StateView } from './compile.ts';
 import type { Context } from './layout.ts';
-import { StateLayout } from './layout.ts';
-import { readMachineSteps } from './machineSteps.ts';
-import { describeState, labelActions, type MachineSystem, packInitial, type StateView } from './compile.ts';
+import { machineBasics } from './machineBasics.ts';
 
 export function interpretMachine(machine: AnyStateMachine): MachineSystem {
-  const layout = new StateLayout(machine);
-  const machineSteps = readMachineSteps(machine, layout);
-  const actions = labelActions(layout, machineSteps);
+  const basics = machineBasics(machine);
+  const { layout, machineSteps } = basics;
   const eventTypes = machineSteps.actions.map((a) => ({ type: a.eventType }));
   const W = layout.stateWords;
   const next = new Uint32Array(W);
   let snapshot: AnyMachineSnapshot | undefined;
   let view: StateView = { value: {}, context: {} };
   return {
-    layout,
+    ...basics.members,
     predicate: (fn) => () => fn(view),
-    stateWords: W,
-    threads: layout.threads.map((t) => t.name),
-    actions,
-    initial(out) {
-      packInitial(machine, layout, out);
-    },
     load(state) {
       const value = layout.value(state);
       const context = layout.readContext(state);
@@ -51,6 +43,5 @@ export function interpretMachine(machine: AnyStateMachine): MachineSystem {
     isFinal() {
       return snapshot!.status === 'done';
     },
-    describe: (state) => describeState(layout, state),
   };
 }

@@ -11,10 +11,11 @@
  */
 import type { AnyStateMachine } from 'xstate';
 import type { TransitionSystem } from '../engine/TransitionSystem.ts';
-import { describeState, labelActions, packInitial, type StateView } from './compile.ts';
+import type { StateView } from './compile.ts';
 import { ConventionError } from './conventions.ts';
-import { type Context, StateLayout, type VarLayout } from './layout.ts';
-import { type Candidate, readMachineSteps, type StepEvent } from './machineSteps.ts';
+import type { Context, StateLayout, VarLayout } from './layout.ts';
+import { machineBasics } from './machineBasics.ts';
+import type { Candidate, StepEvent } from './machineSteps.ts';
 
 export interface MachineStepSystem extends TransitionSystem {
   readonly layout: StateLayout;
@@ -54,14 +55,12 @@ function fieldSetters(layout: StateLayout, value: Record<string, string>, ctx: C
 }
 
 export function compileStepSystem(machine: AnyStateMachine): MachineStepSystem {
-  const layout = new StateLayout(machine);
-  const machineSteps = readMachineSteps(machine, layout);
+  const basics = machineBasics(machine);
+  const { layout, machineSteps, init } = basics;
   const { steps } = machineSteps;
-  const actions = labelActions(layout, machineSteps);
+  const { actions } = basics.members;
   const W = layout.stateWords;
   const nThreads = layout.threads.length;
-  const init = new Uint32Array(W);
-  packInitial(machine, layout, init);
   // eventAt[a][pc]: the event of action a at its thread's state pc, if that state accepts it
   const eventAt: (StepEvent | undefined)[][] = actions.map(() => []);
   for (const states of steps) {
@@ -173,14 +172,8 @@ export function compileStepSystem(machine: AnyStateMachine): MachineStepSystem {
   };
 
   return {
-    layout,
+    ...basics.members,
     view: { value, context },
-    stateWords: W,
-    threads: layout.threads.map((t) => t.name),
-    actions,
-    initial(out) {
-      out.set(init);
-    },
     load(state) {
       current = state;
       loads++;
@@ -220,6 +213,5 @@ export function compileStepSystem(machine: AnyStateMachine): MachineStepSystem {
       for (let t = 0; t < nThreads; t++) if (!layout.threads[t]!.isFinal[pcs[t]!]) return false;
       return true;
     },
-    describe: (state) => describeState(layout, state),
   };
 }
