@@ -8,6 +8,7 @@ import type { AnyStateMachine } from 'xstate';
 import type { TransitionSystem } from '../engine/TransitionSystem.ts';
 import { ConventionError, type MemoryAccess } from './conventions.ts';
 import type { Context, StateLayout, VarLayout } from './layout.ts';
+import { recordsCodec } from './fieldCode.ts';
 import { LearnedMemo } from './learnedMemo.ts';
 import { machineBasics } from './machineBasics.ts';
 import type { StepEvent } from './machineSteps.ts';
@@ -66,6 +67,8 @@ export function compileMachine(machine: AnyStateMachine): CompiledSystem {
   const next = new Uint32Array(W);
   const scratch = new Uint32Array(W);
   const pcs = new Int32Array(nThreads);
+  // every thread's state index (its field is the thread's index), read by generated code
+  const readPcs = recordsCodec(layout, layout.threads.map((_, t) => [t])).read;
   const rec = new FieldRecorder(layout.fieldCount);
   // the loaded state decoded into plain objects, refreshed at most once per load
   const decoded = { value: layout.value(init), context: layout.readContext(init) };
@@ -175,7 +178,7 @@ export function compileMachine(machine: AnyStateMachine): CompiledSystem {
     load(state) {
       current = state;
       loads++;
-      for (let t = 0; t < nThreads; t++) pcs[t] = layout.threadState(state, t);
+      readPcs(state, pcs);
     },
     successors(emit) {
       for (let t = 0; t < nThreads; t++) threadSuccessors(t, emit);

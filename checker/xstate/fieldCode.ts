@@ -8,7 +8,6 @@
  * read as `chunks` integers: its fields concatenated, first field most significant, cut into
  * chunks of at most 31 bits, so records compare as numbers chunk by chunk.
  */
-import { ConventionError } from './conventions.ts';
 import type { StateLayout } from './layout.ts';
 
 /** Most bits of one chunk: a chunk is a non-negative small integer. */
@@ -57,25 +56,25 @@ export function recordReader(layout: StateLayout, fields: readonly number[]): Re
 }
 
 /**
- * Reads and writes the records of a list of same-shaped records (e.g. the members of a symmetric
- * group): `read` puts record i's chunks at out[i*chunks ..]; `write` gives record position i the
- * chunks of record order[i] from `values` (as `read` laid them out).
+ * Reads and writes a list of records cut into the same number of chunks (e.g. the members of a
+ * symmetric group, or one field per thread): `read` puts record i's chunks at out[i*chunks ..];
+ * `write` gives record position i the chunks of record order[i] from `values` (as `read` laid them
+ * out), which keeps the state well formed when the records have the same field widths.
  */
 export interface RecordsCodec {
   readonly records: number;
   readonly chunks: number;
-  /** Bits of one record (all its chunks). */
+  /** Bits of the first record (all its chunks). */
   readonly bits: number;
   read(s: Uint32Array, out: Int32Array): void;
   write(s: Uint32Array, values: Int32Array, order: Int32Array): void;
 }
 
-/** A codec for `records` (lists of fields); every record must have the same field widths. */
+/** A codec for `records` (lists of fields), which must cut into the same number of chunks. */
 export function recordsCodec(layout: StateLayout, records: readonly (readonly number[])[]): RecordsCodec {
-  const widths = (r: readonly number[]): string => r.map((f) => widthOf(layout, f)).join(',');
-  if (records.some((r) => widths(r) !== widths(records[0] ?? []))) throw new ConventionError('interchangeable members must have fields of the same widths');
   const split = records.map((r) => chunksOf(layout, r));
   const chunks = split[0]?.length ?? 0;
+  if (split.some((c) => c.length !== chunks)) throw new RangeError('records of different chunk counts');
   const reads: string[] = [];
   // every field of every record is rewritten: clear them all per word, then OR the new bits in
   const clear = new Map<number, number>();

@@ -142,7 +142,10 @@ export function symmetryCanonicalizer(layout: StateLayout): Canonicalize | null 
   const fieldsOf = names.map((name) => {
     const members = layout.groups[name];
     if (!members) throw new ConventionError(`symmetric group '${name}' is not declared in groups`);
-    return memberFields(layout, name, members);
+    const fields = memberFields(layout, name, members);
+    const widths = (f: readonly number[]): string => f.map((x) => layout.fieldMask[x]).join(',');
+    if (fields.some((f) => widths(f) !== widths(fields[0]!))) throw new ConventionError(`symmetric group '${name}': its members' data must have the same widths`);
+    return fields;
   });
   const plans: GroupPlan[] = fieldsOf.map((fields) => ({ members: fields.length, codec: recordsCodec(layout, fields) }));
   if (plans.length === 0) return null;

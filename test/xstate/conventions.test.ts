@@ -237,6 +237,15 @@ describe('conventions: each violation is a ConventionError naming the place', ()
     expect(err).toBeInstanceOf(ConventionError);
     expect((err as Error).message).toContain("'ghosts'");
   });
+
+  it('a symmetric group whose members have differently sized data (one thread has more states)', () => {
+    const m = machine(({ root, t }) => {
+      root['meta'] = { kvmcheck: { ...META.kvmcheck, symmetric: ['th'] } };
+      (t['states'] as Config)['c'] = {};
+    });
+    expect(() => symmetryCanonicalizer(compileMachine(m).layout)).toThrow(ConventionError);
+    expect(() => symmetryCanonicalizer(compileMachine(m).layout)).toThrow(/'th'.*same widths/);
+  });
 });
 
 /**
