@@ -2,8 +2,9 @@
  * `npm run bench`: kvmcheck's figures on guest-mode, measured in this run on this machine.
  *   1. the compiled path against XState's own transition() on the small configuration, in one
  *      process, alternating runs; medians and their ratio;
- *   2. safety exploration at (vCPUs, requesters) = (2,2), (3,2), (4,2), symmetry on and off, each
- *      run in a child process of its own (peak RSS per run) with a time bound.
+ *   2. safety exploration at (vCPUs, requesters) = (2,2), (3,2), (4,2), symmetry on and off, 1 and
+ *      2 threads (with --quick: 2 with symmetry on only), each run in a child
+ *      process of its own (peak RSS and user CPU per run) with a time bound.
  *   3. Spin and Rumur on the same protocol (bench/external/: the guest-mode model in Promela and
  *      Murphi), side by side with kvmcheck, when they are installed (`apt-get install spin rumur`);
  *   4. hv-vpindex: comparisons per hypercall of each VP-index lookup structure (seeds/002);
@@ -69,18 +70,23 @@ function childRun(args: RunOneArgs): RunOneResult {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as RunOneResult;
 }
 
+/** Worker counts run at each configuration: 1 and 2, except with symmetry off under --quick (1 only). */
+const workerCounts = (symmetry: boolean): number[] => (symmetry || !quick ? [1, 2] : [1]);
+
 function scaling() {
-  const rows: (RunOneResult & { vcpus: number; requesters: number; symmetry: boolean; workers: number })[] = [];
+  const rows: (RunOneResult & { vcpus: number; requesters: number; symmetry: boolean })[] = [];
   for (const [vcpus, requesters] of [
     [2, 2],
     [3, 2],
     [4, 2],
   ] as const) {
     for (const symmetry of [true, false]) {
-      const options: RunOptions = { properties: 'safety', symmetry, maxSeconds };
-      const r = childRun({ spec: 'guest-mode', variant: 'kernel', vcpus, requesters, options });
-      rows.push({ ...r, vcpus, requesters, symmetry, workers: 1 });
-      log(`  ${vcpus}x${requesters} symmetry ${symmetry ? 'on ' : 'off'}: ${fmt(r.states)} states, ${r.seconds.toFixed(1)} s ${r.verdict}`);
+      for (const workers of workerCounts(symmetry)) {
+        const options: RunOptions = { properties: 'safety', symmetry, maxSeconds };
+        const r = childRun({ spec: 'guest-mode', variant: 'kernel', vcpus, requesters, options, workers });
+        rows.push({ ...r, vcpus, requesters, symmetry });
+        log(`  ${vcpus}x${requesters} symmetry ${symmetry ? 'on ' : 'off'} ${workers} worker(s): ${fmt(r.states)} states, ${r.seconds.toFixed(1)} s ${r.verdict}`);
+      }
     }
   }
   return rows;
@@ -99,7 +105,7 @@ log(`\n2. exhaustive safety exploration (one child process per run, bound ${maxS
 const scale = scaling();
 log(
   formatTable(
-    ['vcpus x req', 'symmetry', 'workers', 'verdict', 'states', 'transitions', 'seconds', 'states/s', 'peak RSS MB'],
+    ['vcpus x req', 'symmetry', 'workers', 'verdict', 'states', 'transitions', 'seconds', 'user CPU s', 'states/s', 'peak RSS MB'],
     scale.map((r) => [
       `${r.vcpus}x${r.requesters}`,
       r.symmetry ? 'on' : 'off',
@@ -108,6 +114,7 @@ log(
       fmt(r.states),
       fmt(r.transitions),
       r.seconds.toFixed(2),
+      r.userSeconds.toFixed(2),
       fmt(perSecond(r)),
       String(r.peakRssMB),
     ]),

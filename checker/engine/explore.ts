@@ -24,6 +24,33 @@ export type { ExploreOptions, ExploreResult, Progress, Trace } from "./types.ts"
  * Throws only on invalid options, on an invalid system (action thread out of range), on a failed
  * symmetry replay, or when the system's own callbacks throw.
  */
+/** What a search reports its figures through (null: it could not start). */
+export interface SearchFigures {
+	readonly store: { readonly count: number };
+	readonly transitions: number;
+	readonly depth: number;
+}
+
+/** Builds the results of a search started at `startTime`, with its figures as they are when called. */
+export function resultOf(
+	search: SearchFigures | null,
+	startTime: number,
+	warnings: string[],
+): (verdict: ExploreResult["verdict"], extra: Partial<ExploreResult>) => ExploreResult {
+	return (verdict, extra) => ({
+		verdict,
+		property: null,
+		states: search?.store.count ?? 0,
+		transitions: search?.transitions ?? 0,
+		depth: search?.depth ?? 0,
+		seconds: (performance.now() - startTime) / 1000,
+		trace: null,
+		stoppedBy: null,
+		warnings,
+		...extra,
+	});
+}
+
 export function explore(
 	system: TransitionSystem,
 	properties: readonly Property[],
@@ -53,18 +80,7 @@ export function explore(
 		onProgress: options.onProgress ?? null,
 		startTime,
 	});
-	const result = (verdict: ExploreResult["verdict"], extra: Partial<ExploreResult>): ExploreResult => ({
-		verdict,
-		property: null,
-		states: search?.store.count ?? 0,
-		transitions: search?.transitions ?? 0,
-		depth: search?.depth ?? 0,
-		seconds: (performance.now() - startTime) / 1000,
-		trace: null,
-		stoppedBy: null,
-		warnings,
-		...extra,
-	});
+	const result = resultOf(search, startTime, warnings);
 	if (search === null) return result("incomplete", { stoppedBy: "max-memory" });
 	search.run();
 	if (search.violationId >= 0) {

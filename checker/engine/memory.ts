@@ -45,6 +45,13 @@ export class MemoryBudget {
 	}
 
 	/** Forgets an array that the caller no longer references. */
+	/** Charges `bytes` allocated outside `alloc` (e.g. a buffer grown in place); false, nothing charged, when over budget. */
+	take(bytes: number): boolean {
+		if (this.used + bytes > this.limit) return false;
+		this.used += bytes;
+		return true;
+	}
+
 	release(arr: { readonly byteLength: number }): void {
 		this.used -= arr.byteLength;
 	}

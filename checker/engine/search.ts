@@ -1,8 +1,7 @@
 import { EdgeStore } from "./edgeStore.ts";
-import type { MemoryBudget } from "./memory.ts";
 import { NO_ROOM, StateStore } from "./stateStore.ts";
 import type { Property, TransitionSystem } from "./TransitionSystem.ts";
-import type { Canonicalize, Progress, StopReason } from "./types.ts";
+import type { Canonicalize, Progress, SearchBounds, StopReason } from "./types.ts";
 
 /** A safety property (`always`). */
 export type SafetyProperty = Extract<Property, { kind: "always" }>;
@@ -15,23 +14,14 @@ export const LABEL_P = 1;
 export const LABEL_Q = 2;
 
 /** What a Search checks and within which bounds. */
-export interface SearchConfig {
+export interface SearchConfig extends SearchBounds {
 	readonly safety: readonly SafetyProperty[];
 	/** Their p/q are evaluated on every stored state into `store.labels` (stride = their count). */
 	readonly liveness: readonly LivenessProperty[];
 	readonly canonicalize: Canonicalize | null;
-	readonly checkDeadlock: boolean;
-	readonly maxStates: number;
-	/** `performance.now()` deadline in ms (Infinity: none). */
-	readonly deadline: number;
-	readonly budget: MemoryBudget;
-	readonly onProgress: ((p: Progress) => void) | null;
-	/** `performance.now()` at the start, in ms. */
-	readonly startTime: number;
 }
 
 const PROGRESS_MS = 500;
-
 
 /**
  * Level-synchronous BFS over a TransitionSystem. The frontier of level d is the id interval of

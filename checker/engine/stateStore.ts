@@ -1,6 +1,7 @@
 import { hashWords } from "./hash.ts";
 import type { MemoryBudget } from "./memory.ts";
 import type { StopReason } from "./types.ts";
+import { bfsPath } from "./trace.ts";
 
 /** Returned by {@link StateStore.findOrAdd} when a new state cannot be stored (see `fullReason`). */
 export const NO_ROOM = -0x80000000;
@@ -145,13 +146,7 @@ export class StateStore {
 
 	/** Ids on the BFS-tree path from the initial state to `id`, and the actions between them. */
 	pathTo(id: number): { ids: number[]; actions: number[] } {
-		const ids: number[] = [];
-		const actions: number[] = [];
-		for (let v = id; v !== -1; v = this.parent[v] as number) {
-			ids.push(v);
-			if (this.parent[v] !== -1) actions.push(this.via[v] as number);
-		}
-		return { ids: ids.reverse(), actions: actions.reverse() };
+		return bfsPath(this.parent, this.via, id);
 	}
 
 	/** The first free slot of `table` (mask `mask`) on the probe path of hash `h`. */

@@ -1,3 +1,4 @@
+import type { MemoryBudget } from "./memory.ts";
 /**
  * Public types of the search engine (re-exported by explore.ts and index.ts).
  */
@@ -29,6 +30,18 @@ export interface ExploreOptions {
 
 /** Rewrites `state` in place to its orbit's representative; `from`: a representative it is a successor of (a hint). */
 export type Canonicalize = (state: Uint32Array, from?: Uint32Array) => void;
+
+/** The bounds and reporting every search strategy runs under. */
+export interface SearchBounds {
+	readonly checkDeadlock: boolean;
+	readonly maxStates: number;
+	/** `performance.now()` deadline in ms (Infinity: none). */
+	readonly deadline: number;
+	readonly budget: MemoryBudget;
+	readonly onProgress: ((p: Progress) => void) | null;
+	/** `performance.now()` at the start, in ms. */
+	readonly startTime: number;
+}
 
 /** A progress report. */
 export interface Progress {

@@ -1,26 +1,29 @@
 import type { SafetyProperty } from "../search.ts";
 import { NO_ROOM } from "../stateStore.ts";
 import type { TransitionSystem } from "../TransitionSystem.ts";
-import { COUNT, CURSOR, EXACT, FULL, GROW, type LevelMessage, type LevelReport, margin, STOP, type StoreBuffers, type WorkerInit } from "./control.ts";
+import type { Canonicalize } from "../types.ts";
+import { COUNT, CURSOR, EXACT, FULL, GROW, type LevelMessage, type LevelReport, margin, SCAN, STOP, type StoreBuffers, type WorkerInit } from "./control.ts";
 import type { SystemBundle } from "./factory.ts";
 import { SharedStore } from "./SharedStore.ts";
 
 /**
- * One worker's part of a level: takes chunks of the frontier from the shared cursor, expands each
+ * One explorer's part of a level: takes chunks of the frontier from the shared cursor, expands each
  * state into the shared store, checks deadlock on the states it expands and the safety properties
  * on the states it stores, and keeps the least (by state words) of each kind of violation.
  *
- * It reads the shared flags only between chunks (no atomics per state but the insertions').
- * Growth protocol: before each chunk it makes sure the store has room for a chunk per worker (at
+ * It reads the shared flags only between chunks (no atomics per state but the insertions'), and
+ * calls `beforeChunk` there (the coordinating thread's explorer uses it for its other duties).
+ * Growth protocol: before each chunk it makes sure the store has room for a chunk per explorer (at
  * most one new state per action and state); when it has not, it raises GROW and returns a paused
  * report (between chunks, so nothing is left half done). When the capacity is final (EXACT), it
- * expands without that check and an insertion past the capacity raises FULL: from then on the
- * level is only scanned for deadlocks, nothing more is stored.
+ * expands without that check and an insertion past the capacity raises FULL: nothing more is
+ * stored, and it pauses before its next chunk; if the coordinator then raises SCAN (the level found
+ * a violation, and a deadlock later in it would be shorter), it finishes the level without storing.
  */
 export class LevelWorker {
 	private readonly sys: TransitionSystem;
 	private readonly safety: readonly SafetyProperty[];
-	private readonly canonicalize: ((state: Uint32Array) => void) | null;
+	private readonly canonicalize: Canonicalize | null;
 	private readonly checkDeadlock: boolean;
 	private readonly control: Int32Array;
 	private readonly progress: Float64Array;
@@ -34,6 +37,7 @@ export class LevelWorker {
 	/** Ids stored by the current expansion (at most one per action). */
 	private readonly fresh: Int32Array;
 	private readonly emit: (action: number, next: Uint32Array) => void;
+	private readonly beforeChunk: (() => void) | null;
 	private store: SharedStore | null = null;
 	private freshCount = 0;
 	private succCount = 0;
@@ -48,8 +52,9 @@ export class LevelWorker {
 	private violationProperty = -1;
 	private deadlockId = -1;
 
-	constructor(bundle: SystemBundle, init: WorkerInit) {
+	constructor(bundle: SystemBundle, init: WorkerInit, beforeChunk: (() => void) | null = null) {
 		const sys = bundle.system;
+		this.beforeChunk = beforeChunk;
 		this.sys = sys;
 		this.safety = bundle.properties.filter((p): p is SafetyProperty => p.kind === "always");
 		this.canonicalize = bundle.canonicalize ?? null;
@@ -71,11 +76,10 @@ export class LevelWorker {
 			let src = next;
 			const canon = this.canonicalize;
 			if (canon !== null) {
-				// as in the sequential engine: a stored state is a representative, which canonicalize fixes
-				if (store.find(next) >= 0) return;
+				// as in the sequential engine: the state being expanded is a representative, the canonicalizer's hint
 				src = this.canonBuf;
 				src.set(next);
-				canon(src);
+				canon(src, this.expandBuf);
 			}
 			const r = store.findOrAdd(src, this.current, action);
 			if (r >= 0) return;
@@ -93,8 +97,8 @@ export class LevelWorker {
 
 	/** Starts a level: expands frontier ids [start, end). */
 	level(msg: LevelMessage): LevelReport {
-		this.attach(msg.buffers);
 		this.end = msg.end;
+		this.attach(msg.buffers);
 		this.chunk = msg.chunk;
 		this.noInsert = false;
 		this.transitions = 0;
@@ -112,6 +116,8 @@ export class LevelWorker {
 
 	private attach(buffers: StoreBuffers): void {
 		this.store = new SharedStore(this.sys.stateWords, buffers, this.control);
+		// the frontier [start, end) and everything before it was stored in earlier levels
+		this.store.settled = this.end;
 		this.exact = Atomics.load(this.control, EXACT) !== 0;
 	}
 
@@ -120,8 +126,12 @@ export class LevelWorker {
 		const store = this.store as SharedStore;
 		for (;;) {
 			this.progress[this.index] = this.totalTransitions;
+			this.beforeChunk?.();
 			if (Atomics.load(control, STOP) !== 0) return this.report(false);
-			if (!this.noInsert && Atomics.load(control, FULL) !== 0) this.noInsert = true;
+			if (Atomics.load(control, FULL) !== 0) {
+				if (Atomics.load(control, SCAN) === 0) return this.report(true);
+				this.noInsert = true;
+			}
 			if (!this.noInsert && !this.exact && Atomics.load(control, CURSOR) < this.end) {
 				const room = margin(this.workers, this.chunk, this.actions);
 				if (Atomics.load(control, GROW) !== 0 || Atomics.load(control, COUNT) + room > store.capacity) {

@@ -1,45 +1,45 @@
-import type { MemoryBudget } from "../memory.ts";
-import type { Progress, StopReason } from "../types.ts";
-import { CONTROL_WORDS, COUNT, CURSOR, EXACT, FULL, GROW, type LevelReport, margin, STOP } from "./control.ts";
-import type { SystemFactory } from "./factory.ts";
+import type { Progress, SearchBounds, StopReason } from "../types.ts";
+import { COUNT, CURSOR, controlWords, EXACT, FULL, GROW, type LevelMessage, type LevelReport, margin, READY, type ResumeMessage, SCAN, STOP, type WorkerInit } from "./control.ts";
+import type { SystemBundle, SystemFactory } from "./factory.ts";
+import { LevelWorker } from "./LevelWorker.ts";
 import { MAX_CAPACITY, SharedStore } from "./SharedStore.ts";
 import { WorkerPool } from "./WorkerPool.ts";
 
 /** What a ParallelSearch explores and within which bounds. */
-export interface ParallelConfig {
+export interface ParallelConfig extends SearchBounds {
 	readonly factory: SystemFactory;
+	/** Explorers: the calling thread and `workers - 1` worker threads. */
 	readonly workers: number;
 	readonly stateWords: number;
 	/** Number of actions of the system: a state has at most this many new successors. */
 	readonly actions: number;
-	readonly checkDeadlock: boolean;
-	readonly maxStates: number;
-	/** `performance.now()` deadline in ms (Infinity: none). */
-	readonly deadline: number;
-	readonly budget: MemoryBudget;
-	readonly onProgress: ((p: Progress) => void) | null;
-	/** `performance.now()` at the start, in ms. */
-	readonly startTime: number;
 }
 
 const FIRST_CAPACITY = 4096;
 const PROGRESS_MS = 500;
-/** Frontier chunks handed out per worker and level (smaller chunks balance better, cost more atomics). */
+/** Frontier chunks handed out per explorer and level (smaller chunks balance better, cost more atomics). */
 const CHUNKS_PER_WORKER = 32;
 const MAX_CHUNK = 256;
 
 /**
- * The coordinating side of the level-synchronous parallel BFS. The frontier of level d is the id
- * interval of the states stored during level d-1; every level runs on all workers, then the
- * coordinator tallies their reports.
+ * The coordinating side of the level-synchronous parallel BFS, run by `workers` explorers: the
+ * calling thread and `workers - 1` worker threads. The frontier of level d is the id interval of
+ * the states stored during level d-1; the explorers take chunks of it from a shared cursor, then
+ * the coordinator tallies their reports.
+ *
+ * The calling thread explores from the start, while new worker threads load (about a second:
+ * tsx and the factory's modules); between its chunks it hands the current level to each worker
+ * that has become ready (READY), checks the deadline and reports progress. The workers of a reused
+ * pool are ready within milliseconds: the run waits for them.
  *
  * Growth (chosen over pre-sizing from maxStates, which may be huge or absent): before each level
  * the store grows (doubling) to hold the states stored so far, the new states the level is
  * expected to add (its frontier times the previous level's branching factor, capped at doubling)
- * and a chunk per worker in flight. When a level still runs out of room, every worker pauses
+ * and a chunk per explorer in flight. When a level still runs out of room, every explorer pauses
  * before its next chunk, the store grows, and they carry on: nothing is redone. With `maxStates`
  * (or when memory refuses growth) the capacity becomes final and an insertion past it stops
- * storing (see LevelWorker).
+ * storing and pauses every explorer: the level is finished (without storing) if it found a
+ * violation, else the run stops there, as the sequential engine does (see LevelWorker).
  *
  * Verdicts: a level is finished before a verdict (unless the deadline stops it), so the violation
  * reported is one at the least depth, and among those the least by state words (deterministic
@@ -59,26 +59,44 @@ export class ParallelSearch {
 	private readonly cfg: ParallelConfig;
 	private readonly control: Int32Array;
 	private readonly progress: Float64Array;
+	/** The calling thread's explorer. */
+	private readonly own: LevelWorker;
 	/** New states per frontier state in the last level (for level 0: the most possible). */
 	private branching: number;
 	/** Why an insertion past the final capacity stops the search. */
 	private fullReason: StopReason = "max-states";
 	private frontierEnd = 0;
+	private lastProgress: number;
+	/** Worker threads, while a run has them. */
+	private pool: WorkerPool | null = null;
+	/** The level being explored, as sent to a worker that joins it. */
+	private current: LevelMessage | null = null;
+	/** Per worker thread: its ready message was checked. */
+	private checked: boolean[];
+	/** Per worker thread: it was sent the current level. */
+	private joined: boolean[];
+	/** Worker threads sent a level or a resume whose report has not been read. */
+	private pending: number[] = [];
 
-	private constructor(cfg: ParallelConfig, store: SharedStore, control: Int32Array) {
+	private constructor(cfg: ParallelConfig, bundle: SystemBundle, store: SharedStore, control: Int32Array) {
 		this.cfg = cfg;
 		this.store = store;
 		this.control = control;
 		this.progress = new Float64Array(new SharedArrayBuffer(cfg.workers * Float64Array.BYTES_PER_ELEMENT));
+		this.own = new LevelWorker(bundle, this.init(0), () => this.beforeChunk());
+		this.checked = new Array<boolean>(cfg.workers - 1).fill(false);
+		this.joined = new Array<boolean>(cfg.workers - 1).fill(false);
 		this.branching = Math.max(1, cfg.actions);
+		this.lastProgress = cfg.startTime;
 		if (store.capacity >= cfg.maxStates) this.makeFinal("max-states");
 	}
 
-	/** A search with an empty store, or null when the budget refuses its first arrays. */
-	static create(cfg: ParallelConfig): ParallelSearch | null {
-		const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT));
-		const store = SharedStore.create(cfg.stateWords, Math.min(FIRST_CAPACITY, cfg.maxStates, MAX_CAPACITY), control, cfg.budget);
-		return store === null ? null : new ParallelSearch(cfg, store, control);
+	/** A search with an empty store, or null when the budget refuses its first arrays. `bundle`: the factory's, built in this thread. */
+	static create(bundle: SystemBundle, cfg: ParallelConfig): ParallelSearch | null {
+		const control = new Int32Array(new SharedArrayBuffer(controlWords(cfg.workers) * Int32Array.BYTES_PER_ELEMENT));
+		const maxCapacity = Math.min(cfg.maxStates, MAX_CAPACITY);
+		const store = SharedStore.create(cfg.stateWords, Math.min(FIRST_CAPACITY, maxCapacity), maxCapacity, control, cfg.budget);
+		return store === null ? null : new ParallelSearch(cfg, bundle, store, control);
 	}
 
 	/** Why storing failed (after findOrAdd returned NO_ROOM). */
@@ -86,44 +104,46 @@ export class ParallelSearch {
 		return this.fullReason;
 	}
 
-	/** Explores from the states already stored (the initial one) to a verdict or a bound. */
-	async run(): Promise<void> {
+	private init(index: number): WorkerInit {
 		const cfg = this.cfg;
-		const inits = Array.from({ length: cfg.workers }, (_, index) => ({
+		return {
 			factory: cfg.factory,
 			control: this.control.buffer as SharedArrayBuffer,
 			progress: this.progress.buffer as SharedArrayBuffer,
 			index,
 			workers: cfg.workers,
 			checkDeadlock: cfg.checkDeadlock,
-		}));
+		};
+	}
+
+	/** Explores from the states already stored (the initial one) to a verdict or a bound. */
+	async run(): Promise<void> {
+		const cfg = this.cfg;
+		// while the calling thread explores, a timer cannot fire: beforeChunk checks the deadline too
 		const deadline = Number.isFinite(cfg.deadline)
 			? setTimeout(() => Atomics.store(this.control, STOP, 1), Math.max(0, cfg.deadline - performance.now()))
 			: null;
-		const onProgress = cfg.onProgress;
-		const ticker = onProgress === null ? null : setInterval(() => onProgress(this.currentProgress()), PROGRESS_MS);
 		this.frontierEnd = this.store.count;
-		const pool = WorkerPool.acquire(cfg.workers);
+		const threads = cfg.workers - 1;
+		const pool = threads > 0 ? WorkerPool.acquire(threads) : null;
+		pool?.start(Array.from({ length: threads }, (_, i) => this.init(i + 1)));
+		this.pool = pool;
 		let finished = false;
 		try {
-			for (const ready of await pool.init(inits)) {
-				if (ready.stateWords !== cfg.stateWords || ready.actions !== cfg.actions) {
-					throw new Error("exploreParallel: a worker built a different system (state words or actions differ): the factory must be deterministic");
-				}
-			}
-			await this.levels(pool);
+			// a reused pool has its modules loaded and is ready within milliseconds: every explorer takes part from the first level
+			if (pool?.reused) await Promise.all(this.checked.map((_, i) => this.whenReady(i)));
+			await this.levels();
 			finished = true;
 		} finally {
 			Atomics.store(this.control, STOP, 1);
 			if (deadline !== null) clearTimeout(deadline);
-			if (ticker !== null) clearInterval(ticker);
-			await pool.release(finished);
+			this.pool = null;
+			await pool?.release(finished);
 		}
 	}
 
-	private async levels(pool: WorkerPool): Promise<void> {
+	private async levels(): Promise<void> {
 		const control = this.control;
-		const all = Array.from({ length: this.cfg.workers }, (_, i) => i);
 		let start = 0;
 		let end = this.store.count;
 		for (let level = 0; start < end; level++) {
@@ -138,20 +158,32 @@ export class ParallelSearch {
 			// the estimate is capped at doubling: a level that outgrows it pauses for more
 			this.reserve(end + Math.min(Math.ceil(frontier * this.branching), end) + room);
 			Atomics.store(control, CURSOR, start);
-			const reports = await pool.exchange(all, { type: "level", start, end, chunk, buffers: this.store.buffers });
+			this.current = { type: "level", start, end, chunk, buffers: this.store.buffers };
+			this.joined.fill(false);
+			this.joinReady();
+			let mine = this.own.level(this.current);
+			const reports = await this.collect();
 			for (;;) {
-				const paused = all.filter((i) => (reports[i] as LevelReport).paused);
-				if (paused.length === 0) break;
-				this.reserve(Atomics.load(control, COUNT) + room);
-				Atomics.store(control, GROW, 0);
-				const resumed = await pool.exchange(paused, { type: "resume", buffers: this.store.buffers });
-				paused.forEach((i, k) => {
-					reports[i] = resumed[k] as LevelReport;
-				});
+				const paused = [...reports.keys()].filter((i) => (reports.get(i) as LevelReport).paused);
+				if (!mine.paused && paused.length === 0) break;
+				if (Atomics.load(control, FULL) !== 0) {
+					// the store is full: the rest of the level matters only when it found a violation (a deadlock there would be shorter)
+					if (![mine, ...reports.values()].some((r) => r.violationId >= 0 || r.deadlockId >= 0)) break;
+					Atomics.store(control, SCAN, 1);
+				} else {
+					this.reserve(Atomics.load(control, COUNT) + room);
+					Atomics.store(control, GROW, 0);
+				}
+				const buffers = this.store.buffers;
+				this.current = { ...this.current, buffers };
+				for (const i of paused) this.send(i, { type: "resume", buffers });
+				if (mine.paused) mine = this.own.resume(buffers);
+				for (const [i, r] of await this.collect()) reports.set(i, r);
 			}
+			this.current = null;
 			const count = this.store.count;
 			if (count > end) this.depth = level + 1;
-			if (this.tally(reports)) return;
+			if (this.tally([mine, ...reports.values()])) return;
 			if (Atomics.load(control, STOP) !== 0) {
 				this.stoppedBy = "max-seconds";
 				return;
@@ -164,6 +196,58 @@ export class ParallelSearch {
 			start = end;
 			end = count;
 		}
+	}
+
+	/** Between the calling thread's chunks: the deadline, progress, and workers that became ready. */
+	private beforeChunk(): void {
+		const now = performance.now();
+		if (now >= this.cfg.deadline) Atomics.store(this.control, STOP, 1);
+		const onProgress = this.cfg.onProgress;
+		if (onProgress !== null && now - this.lastProgress >= PROGRESS_MS) {
+			this.lastProgress = now;
+			onProgress(this.currentProgress(now));
+		}
+		this.joinReady();
+	}
+
+	/** Sends the current level to each worker thread that is ready and has not got it. */
+	private joinReady(): void {
+		const level = this.current;
+		if (level === null || this.pool === null) return;
+		for (let i = 0; i < this.joined.length; i++) {
+			if (this.joined[i] || Atomics.load(this.control, READY + i + 1) === 0) continue;
+			this.joined[i] = true;
+			this.send(i, level);
+		}
+	}
+
+	private send(i: number, msg: LevelMessage | ResumeMessage): void {
+		(this.pool as WorkerPool).post(i, msg);
+		this.pending.push(i);
+	}
+
+	/** The reports of the worker threads pending, by worker (after checking each one's ready message once). */
+	private async collect(): Promise<Map<number, LevelReport>> {
+		const pool = this.pool as WorkerPool;
+		const waiting = this.pending;
+		this.pending = [];
+		const reports = await Promise.all(
+			waiting.map(async (i) => {
+				await this.whenReady(i);
+				return pool.report(i);
+			}),
+		);
+		return new Map(waiting.map((i, k) => [i, reports[k] as LevelReport]));
+	}
+
+	/** Waits for worker thread i's ready message (once) and checks that it built the same system. */
+	private async whenReady(i: number): Promise<void> {
+		if (this.checked[i]) return;
+		const ready = await (this.pool as WorkerPool).ready(i);
+		if (ready.stateWords !== this.cfg.stateWords || ready.actions !== this.cfg.actions) {
+			throw new Error("exploreParallel: a worker built a different system (state words or actions differ): the factory must be deterministic");
+		}
+		this.checked[i] = true;
 	}
 
 	/** Adds up the level's reports; true when they hold a violation (then recorded). */
@@ -211,7 +295,7 @@ export class ParallelSearch {
 		Atomics.store(this.control, EXACT, 1);
 	}
 
-	private currentProgress(): Progress {
+	private currentProgress(now: number): Progress {
 		const count = this.store.count;
 		let transitions = 0;
 		for (const t of this.progress) transitions += t;
@@ -221,7 +305,7 @@ export class ParallelSearch {
 			transitions,
 			depth: count > this.frontierEnd ? this.depth + 1 : this.depth,
 			frontier: Math.max(0, count - cursor),
-			seconds: (performance.now() - this.cfg.startTime) / 1000,
+			seconds: (now - this.cfg.startTime) / 1000,
 		};
 	}
 }

@@ -2,6 +2,7 @@ import { hashWords } from "../hash.ts";
 import type { MemoryBudget } from "../memory.ts";
 import { NO_ROOM } from "../stateStore.ts";
 import { COUNT, type StoreBuffers } from "./control.ts";
+import { bfsPath } from "../trace.ts";
 
 /** Table tags: a free slot, a slot being written, and (TAG_BASE + id) once published. */
 const EMPTY = 0;
@@ -12,64 +13,117 @@ const MAX_LOAD = 0.75;
 /** Largest capacity: ids and tags must stay below 2^31, the table below 2^31 words. */
 export const MAX_CAPACITY = Math.floor(2 ** 29 * MAX_LOAD);
 
-/*
- * MemoryBudget-allocatable arrays over a new SharedArrayBuffer. (TypeScript offers a subclass's
- * super() no constructor over a SharedArrayBuffer, hence the cast; the buffer is shared.)
+/** The most bytes V8 lets a growable SharedArrayBuffer reach. */
+const MAX_GROWABLE_BYTES = 2 ** 32;
+
+/** ES2024 growable SharedArrayBuffers (Node 20 has them; the project's lib is ES2022). */
+interface Growable {
+	readonly growable: boolean;
+	readonly maxByteLength: number;
+	grow(bytes: number): void;
+}
+const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (bytes: number, options: { maxByteLength: number }) => SharedArrayBuffer;
+
+/**
+ * A zero-filled shared buffer of `bytes`, growable in place up to `max` bytes (as far as V8
+ * allows), charged to the budget; null when the budget or the allocation refuses it. Growing in
+ * place matters: a SharedArrayBuffer that is dropped is freed only by a garbage collection of
+ * every thread that saw it, and nothing in a search's allocation-free hot path triggers one (so
+ * copying into new buffers at each growth kept every old generation in memory).
  */
-class SharedInt32Array extends Int32Array {
-	constructor(length: number) {
-		super(new SharedArrayBuffer(length * Int32Array.BYTES_PER_ELEMENT) as unknown as ArrayBuffer);
-	}
+function newBuffer(bytes: number, max: number, budget: MemoryBudget): SharedArrayBuffer | null {
+	if (!budget.take(bytes)) return null;
+	const limit = Math.min(max, MAX_GROWABLE_BYTES, budget.limit);
+	const buffer = attempt(() => (bytes <= limit ? new GrowableSharedArrayBuffer(bytes, { maxByteLength: limit }) : new SharedArrayBuffer(bytes)));
+	if (buffer === null) budget.release({ byteLength: bytes });
+	return buffer;
 }
 
-class SharedUint32Array extends Uint32Array {
-	constructor(length: number) {
-		super(new SharedArrayBuffer(length * Uint32Array.BYTES_PER_ELEMENT) as unknown as ArrayBuffer);
+/**
+ * `buffer` grown to `bytes` (at least its length), the growth charged to the budget: in place
+ * when it can, else copied into a new buffer (then the old one stays in memory until a garbage
+ * collection); null, nothing changed, when refused.
+ */
+function grownBuffer(buffer: SharedArrayBuffer, bytes: number, budget: MemoryBudget): SharedArrayBuffer | null {
+	const g = buffer as unknown as Growable;
+	if (g.growable && bytes <= g.maxByteLength) {
+		const more = bytes - buffer.byteLength;
+		if (!budget.take(more)) return null;
+		const grown = attempt(() => {
+			g.grow(bytes);
+			return buffer;
+		});
+		if (grown === null) budget.release({ byteLength: more });
+		return grown;
+	}
+	const copy = newBuffer(bytes, bytes, budget);
+	if (copy === null) return null;
+	new Uint8Array(copy).set(new Uint8Array(buffer));
+	budget.release(buffer);
+	return copy;
+}
+
+/** `f()`, or null when it throws a RangeError (memory that cannot be had). */
+function attempt<T>(f: () => T): T | null {
+	try {
+		return f();
+	} catch (e) {
+		if (e instanceof RangeError) return null;
+		throw e;
 	}
 }
 
 /**
- * The visited set shared by all workers: an append-only store of fixed-width states with dense
+ * The visited set shared by all explorers: an append-only store of fixed-width states with dense
  * ids (handed out by Atomics.add on the control word COUNT), BFS tree links (`parent`, `via`), and
  * a lock-free open-addressing index (linear probing over [tag, hash] word pairs). A new state is
  * inserted by claiming an empty slot with Atomics.compareExchange (EMPTY -> BUSY), writing its
  * words, links and hash, then publishing its id with Atomics.store; a reader that meets a BUSY slot
- * spins until it is published (the lockless tables of LTSmin and DiVinE). The capacity is fixed:
- * only the coordinating thread grows the store, while no worker is using it.
+ * spins until it is published (the lockless tables of LTSmin and DiVinE). A lookup first walks the
+ * path with plain reads (`seek`); only a miss walks it again atomically before claiming a slot.
+ * The capacity is fixed: only the coordinating thread grows the store, while no worker is using it.
  */
 export class SharedStore {
 	readonly words: number;
 	data: Uint32Array;
 	parent: Int32Array;
 	via: Int32Array;
+	/**
+	 * Ids below this were stored before the current level began: every thread sees their slots
+	 * and words with plain reads (the level's messages order them after their writing).
+	 */
+	settled = 0;
 	/** Slot i is `table[2i]` (tag) and `table[2i+1]` (hash). */
 	private table: Int32Array;
 	private mask: number;
 	private readonly control: Int32Array;
 
-	/** Views over `buffers`; `control` holds the id counter. */
+	/** Views over `buffers` (their current lengths); `control` holds the id counter. */
 	constructor(words: number, buffers: StoreBuffers, control: Int32Array) {
 		this.words = words;
 		this.control = control;
-		this.data = new Uint32Array(buffers.data);
-		this.parent = new Int32Array(buffers.parent);
-		this.via = new Int32Array(buffers.via);
-		this.table = new Int32Array(buffers.table);
+		this.data = new Uint32Array(buffers.data, 0, buffers.data.byteLength >>> 2);
+		this.parent = new Int32Array(buffers.parent, 0, buffers.parent.byteLength >>> 2);
+		this.via = new Int32Array(buffers.via, 0, buffers.via.byteLength >>> 2);
+		this.table = new Int32Array(buffers.table, 0, buffers.table.byteLength >>> 2);
 		this.mask = (this.table.length >>> 1) - 1;
 	}
 
-	/** A store for `capacity` states, or null when the budget refuses it. */
-	static create(words: number, capacity: number, control: Int32Array, budget: MemoryBudget): SharedStore | null {
-		const data = budget.alloc(SharedUint32Array, capacity * words);
-		const parent = data && budget.alloc(SharedInt32Array, capacity);
-		const via = parent && budget.alloc(SharedInt32Array, capacity);
-		const table = via && budget.alloc(SharedInt32Array, 2 * tableSlots(capacity));
-		if (data === null || parent === null || via === null || table === null) {
-			for (const arr of [data, parent, via]) if (arr) budget.release(arr);
-			return null;
+	/** A store for `capacity` states that can grow to `maxCapacity`, or null when the budget refuses it. */
+	static create(words: number, capacity: number, maxCapacity: number, control: Int32Array, budget: MemoryBudget): SharedStore | null {
+		const sizes = [4 * capacity * words, 4 * capacity, 4 * capacity, 8 * tableSlots(capacity)];
+		const limits = [4 * maxCapacity * words, 4 * maxCapacity, 4 * maxCapacity, 8 * tableSlots(maxCapacity)];
+		const buffers: SharedArrayBuffer[] = [];
+		for (let i = 0; i < sizes.length; i++) {
+			const buffer = newBuffer(sizes[i] as number, limits[i] as number, budget);
+			if (buffer === null) {
+				for (const b of buffers) budget.release(b);
+				return null;
+			}
+			buffers.push(buffer);
 		}
-		const buffer = (arr: Int32Array | Uint32Array): SharedArrayBuffer => arr.buffer as unknown as SharedArrayBuffer;
-		return new SharedStore(words, { data: buffer(data), parent: buffer(parent), via: buffer(via), table: buffer(table) }, control);
+		const [data, parent, via, table] = buffers as [SharedArrayBuffer, SharedArrayBuffer, SharedArrayBuffer, SharedArrayBuffer];
+		return new SharedStore(words, { data, parent, via, table }, control);
 	}
 
 	/** States that fit: ids are 0..capacity-1. */
@@ -91,11 +145,6 @@ export class SharedStore {
 		};
 	}
 
-	/** Bytes of shared memory a store of `capacity` states takes. */
-	static bytes(words: number, capacity: number): number {
-		return 4 * (capacity * (words + 2) + 2 * tableSlots(capacity));
-	}
-
 	/**
 	 * Looks `src` (its first `words` words) up; safe to call from several threads at once. Returns
 	 * its id if present; otherwise stores it with the given BFS links and returns `~id`; returns
@@ -104,6 +153,8 @@ export class SharedStore {
 	findOrAdd(src: Uint32Array, parent: number, action: number): number {
 		const h = hashWords(src, this.words) | 0;
 		let k = (h & this.mask) << 1;
+		const seen = this.seek(src, h, k);
+		if (seen >= 0) return seen;
 		for (;;) {
 			const r = this.probe(src, h, k);
 			if (r >= 0) return r;
@@ -113,32 +164,50 @@ export class SharedStore {
 		}
 	}
 
-	/** The id of `src` if it is stored, else -1 (a state being stored concurrently may be missed). */
-	find(src: Uint32Array): number {
-		const h = hashWords(src, this.words) | 0;
-		const r = this.probe(src, h, (h & this.mask) << 1);
-		return r >= 0 ? r : -1;
+	/**
+	 * The probe path of `src` (hash `h`) from tag index `k` with plain reads, which cost a fraction
+	 * of Atomics.load's: the id of `src` if found, else -1. A plain read may not see a slot another
+	 * thread has just written (it reads it as free, busy, or with stale words), so a miss may be
+	 * wrong; a hit on a state stored in the current level is confirmed by an atomic read of its
+	 * tag, after which its words are the published ones (the publisher's Atomics.store happens
+	 * before).
+	 */
+	private seek(src: Uint32Array, h: number, k: number): number {
+		const table = this.table;
+		const wrap = table.length - 1;
+		for (let at = k; ; at = (at + 2) & wrap) {
+			const tag = table[at] as number;
+			if (tag === EMPTY) return -1;
+			if (tag === BUSY || table[at + 1] !== h || !this.holds(tag - TAG_BASE, src)) continue;
+			const id = tag - TAG_BASE;
+			if (id < this.settled) return id;
+			Atomics.load(table, at);
+			return this.holds(id, src) ? id : -1;
+		}
+	}
+
+	/** State `id`'s words are those of `src`. */
+	private holds(id: number, src: Uint32Array): boolean {
+		const words = this.words;
+		const data = this.data;
+		const off = id * words;
+		let w = 0;
+		while (w < words && data[off + w] === src[w]) w++;
+		return w === words;
 	}
 
 	/**
-	 * Walks the probe path of `src` (hash `h`) from tag index `k`, waiting out BUSY slots: the id
-	 * of `src` if found, else `~k` for the free slot where it would go.
+	 * Walks the probe path of `src` (hash `h`) from tag index `k` with atomic reads, waiting out
+	 * BUSY slots: the id of `src` if found, else `~k` for the free slot where it would go.
 	 */
 	private probe(src: Uint32Array, h: number, k: number): number {
 		const table = this.table;
 		const wrap = table.length - 1;
-		const words = this.words;
-		const data = this.data;
 		for (;;) {
 			let tag = Atomics.load(table, k);
 			while (tag === BUSY) tag = Atomics.load(table, k);
 			if (tag === EMPTY) return ~k;
-			if (table[k + 1] === h) {
-				const off = (tag - TAG_BASE) * words;
-				let w = 0;
-				while (w < words && data[off + w] === src[w]) w++;
-				if (w === words) return tag - TAG_BASE;
-			}
+			if (table[k + 1] === h && this.holds(tag - TAG_BASE, src)) return tag - TAG_BASE;
 			k = (k + 2) & wrap;
 		}
 	}
@@ -190,47 +259,49 @@ export class SharedStore {
 
 	/** Ids on the BFS-tree path from the initial state to `id`, and the actions between them. */
 	pathTo(id: number): { ids: number[]; actions: number[] } {
-		const ids: number[] = [];
-		const actions: number[] = [];
-		for (let v = id; v !== -1; v = this.parent[v] as number) {
-			ids.push(v);
-			if (this.parent[v] !== -1) actions.push(this.via[v] as number);
-		}
-		return { ids: ids.reverse(), actions: actions.reverse() };
+		return bfsPath(this.parent, this.via, id);
 	}
 
 	/**
-	 * Grows to `capacity` states, one array at a time (so the budget's peak is the old arrays plus
-	 * one new one): the index is rebuilt from its cached hashes, then the store and links are
-	 * copied. Only while no other thread uses the store. False when the budget refuses a step; the
-	 * store is then still consistent (`capacity` is the links' length).
+	 * Grows to `capacity` states, one buffer at a time, in place where it can (see newBuffer);
+	 * a bigger index is rebuilt from a copy of the old one. Only while no other thread uses the store.
+	 * False when the budget refuses a step; the store is then still consistent (`capacity` is the
+	 * links' length).
 	 */
 	grow(capacity: number, budget: MemoryBudget): boolean {
 		const slots = tableSlots(capacity);
 		if (2 * slots > this.table.length) {
-			const table = budget.alloc(SharedInt32Array, 2 * slots);
-			if (table === null) return false;
-			this.rehash(table);
-			budget.release(this.table);
-			this.table = table;
+			// the old index, copied into an unshared array (freed once dropped), is re-inserted by its cached hashes
+			const copy = { byteLength: this.table.byteLength };
+			if (!budget.take(copy.byteLength)) return false;
+			const old = attempt(() => this.table.slice());
+			const table = old && grownBuffer(this.table.buffer as SharedArrayBuffer, 8 * slots, budget);
+			if (old === null || table === null) {
+				budget.release(copy);
+				return false;
+			}
+			this.table = new Int32Array(table, 0, 2 * slots);
 			this.mask = slots - 1;
+			this.rehash(old);
+			budget.release(copy);
 		}
-		const data = budget.grow(SharedUint32Array, this.data, capacity * this.words);
+		const data = grownBuffer(this.data.buffer as SharedArrayBuffer, 4 * capacity * this.words, budget);
 		if (data === null) return false;
-		this.data = data;
-		const via = budget.grow(SharedInt32Array, this.via, capacity);
+		this.data = new Uint32Array(data, 0, capacity * this.words);
+		const via = grownBuffer(this.via.buffer as SharedArrayBuffer, 4 * capacity, budget);
 		if (via === null) return false;
-		this.via = via;
-		const parent = budget.grow(SharedInt32Array, this.parent, capacity);
+		this.via = new Int32Array(via, 0, capacity);
+		const parent = grownBuffer(this.parent.buffer as SharedArrayBuffer, 4 * capacity, budget);
 		if (parent === null) return false;
-		this.parent = parent;
+		this.parent = new Int32Array(parent, 0, capacity);
 		return true;
 	}
 
-	/** Inserts every published slot of the index into the empty `table`. */
-	private rehash(table: Int32Array): void {
-		const old = this.table;
-		const mask = (table.length >>> 1) - 1;
+	/** Empties the index and inserts every published slot of `old`. */
+	private rehash(old: Int32Array): void {
+		const table = this.table;
+		const mask = this.mask;
+		table.fill(EMPTY);
 		for (let k = 0; k < old.length; k += 2) {
 			const tag = old[k] as number;
 			if (tag < TAG_BASE) continue;

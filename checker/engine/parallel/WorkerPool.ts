@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import type { FromWorker, LevelReport, ReadyMessage, ToWorker, WorkerInit } from "./control.ts";
+import type { FromWorker, LevelMessage, LevelReport, ReadyMessage, ResumeMessage, ToWorker, WorkerInit } from "./control.ts";
 
 const ENTRY = new URL("./worker.mjs", import.meta.url);
 
@@ -47,15 +47,20 @@ export class WorkerPool {
 	private static idle: WorkerPool | null = null;
 
 	readonly size: number;
+	/** The pool served an earlier run (its workers have loaded, or are loading, the modules). */
+	reused = false;
 	private readonly workers: Worker[];
 	private readonly inboxes: Inbox[];
 	private closed = false;
+	/** Number of the current run (see InitMessage). */
+	private run = 0;
 
 	/** A pool of `size` workers: the idle one if it has that size, else a new one. */
 	static acquire(size: number): WorkerPool {
 		const idle = WorkerPool.idle;
 		WorkerPool.idle = null;
 		if (idle !== null && idle.size === size && !idle.broken) {
+			idle.reused = true;
 			for (const w of idle.workers) w.ref();
 			return idle;
 		}
@@ -82,18 +87,29 @@ export class WorkerPool {
 		return this.closed || this.inboxes.some((inbox) => inbox.failed);
 	}
 
-	/** Has worker i build the system of `inits[i]`; waits until each is ready. */
-	async init(inits: readonly WorkerInit[]): Promise<ReadyMessage[]> {
+	/** Has worker i build the system of `inits[i]` (a new run); see `ready`. */
+	start(inits: readonly WorkerInit[]): void {
+		this.run++;
 		this.workers.forEach((w, i) => {
-			w.postMessage({ type: "init", init: inits[i] } satisfies ToWorker);
+			w.postMessage({ type: "init", run: this.run, init: inits[i] as WorkerInit } satisfies ToWorker);
 		});
-		return (await Promise.all(this.workers.map((_, i) => this.next(i, "ready")))) as ReadyMessage[];
 	}
 
-	/** Sends `msg` to workers `indices` and waits for each one's report. */
-	async exchange(indices: readonly number[], msg: ToWorker): Promise<LevelReport[]> {
-		for (const i of indices) (this.workers[i] as Worker).postMessage(msg);
-		return (await Promise.all(indices.map((i) => this.next(i, "report")))) as LevelReport[];
+	/** Worker i's answer to this run's init (answers to earlier runs' inits are dropped). */
+	async ready(i: number): Promise<ReadyMessage> {
+		for (;;) {
+			const m = await this.next(i, "ready");
+			if (m.type === "ready" && m.run === this.run) return m;
+		}
+	}
+
+	/** Sends worker i a level or a resume; its report comes from `report`. */
+	post(i: number, msg: LevelMessage | ResumeMessage): void {
+		(this.workers[i] as Worker).postMessage(msg satisfies ToWorker);
+	}
+
+	async report(i: number): Promise<LevelReport> {
+		return (await this.next(i, "report")) as LevelReport;
 	}
 
 	private async next(i: number, type: FromWorker["type"]): Promise<FromWorker> {
@@ -103,8 +119,9 @@ export class WorkerPool {
 	}
 
 	/**
-	 * Ends the caller's use of the pool. `reusable`: every worker answered everything asked of it
-	 * and is idle, so the pool is kept for the next run; otherwise its workers are terminated.
+	 * Ends the caller's use of the pool. `reusable`: every worker reported on every level or
+	 * resume sent to it (it may still be building the run's system), so the pool is kept for the
+	 * next run; otherwise its workers are terminated.
 	 */
 	async release(reusable: boolean): Promise<void> {
 		if (!reusable || this.broken || WorkerPool.idle !== null) {

@@ -2,26 +2,37 @@ import type { SystemFactory } from "./factory.ts";
 
 /**
  * The words of the shared control array (an Int32Array over a SharedArrayBuffer) and the
- * messages between the coordinating thread and the workers. Words written often by several
+ * messages between the coordinating thread and the worker threads. Words written often by several
  * threads sit on cache lines of their own.
+ *
+ * The explorers of a run are numbered 0..workers-1: 0 is the coordinating thread, which explores
+ * too; 1..workers-1 are worker threads.
  */
 
 /** Ids handed out so far (a failed insertion past the capacity also takes one). */
 export const COUNT = 0;
 /** Next frontier id to hand out; workers take chunks with Atomics.add. */
 export const CURSOR = 16;
-/** Set (1) when a worker needs the store to grow: every worker pauses at its next state. */
+/** Set (1) when an explorer needs the store to grow: every explorer pauses before its next chunk. */
 export const GROW = 32;
 /** Set (1) when the capacity is final (the max-states bound, or memory refused growth): no pause for growth. */
 export const EXACT = 33;
-/** Set (1) when an insertion found the store full: nothing more is stored in this level. */
+/** Set (1) when an insertion found the store full: nothing more is stored; every explorer pauses before its next chunk. */
 export const FULL = 34;
-/** Set (1) when the run must end (deadline, or a worker failed): workers stop at their next state. */
+/** Set (1) when the run must end (deadline, or a worker failed): workers stop at their next chunk. */
 export const STOP = 35;
-export const CONTROL_WORDS = 48;
+/** Set (1) when the store is full and the level is to be finished without storing (it found a violation). */
+export const SCAN = 36;
+/** Word READY + i is set (1) once explorer i has built the run's system and can take a level. */
+export const READY = 48;
+
+/** Words of the control array of a run with `workers` explorers. */
+export function controlWords(workers: number): number {
+	return READY + workers;
+}
 
 /**
- * Room the store must have beyond COUNT before a worker takes a chunk: every worker may be
+ * Room the store must have beyond COUNT before an explorer takes a chunk: every explorer may be
  * expanding a whole chunk, and a state stores at most one new state per action.
  */
 export function margin(workers: number, chunk: number, actions: number): number {
@@ -36,20 +47,26 @@ export interface StoreBuffers {
 	readonly table: SharedArrayBuffer;
 }
 
-/** What a worker needs for one run (sent in an InitMessage; a worker serves one run after another). */
+/** What an explorer needs for one run (a worker thread gets it in an InitMessage and serves one run after another). */
 export interface WorkerInit {
 	readonly factory: SystemFactory;
 	readonly control: SharedArrayBuffer;
-	/** One Float64 per worker: its running transition count, for progress reports. */
+	/** One Float64 per explorer: its running transition count, for progress reports. */
 	readonly progress: SharedArrayBuffer;
+	/** This explorer's number (0: the coordinating thread). */
 	readonly index: number;
+	/** Explorers in the run. */
 	readonly workers: number;
 	readonly checkDeadlock: boolean;
 }
 
-/** Coordinator to worker: build the run's system (answered by a ReadyMessage). */
+/**
+ * Coordinator to worker: build the run's system, then set READY and answer with a ReadyMessage.
+ * `run` tells this run's answer from that of an earlier run the worker had not answered yet.
+ */
 export interface InitMessage {
 	readonly type: "init";
+	readonly run: number;
 	readonly init: WorkerInit;
 }
 
@@ -75,12 +92,12 @@ export interface EndMessage {
 
 export type ToWorker = InitMessage | LevelMessage | ResumeMessage | EndMessage;
 
-/** A worker's findings in one level (its figures are only meaningful when `paused` is false). */
+/** An explorer's findings in one level so far (the whole level once `paused` is false). */
 export interface LevelReport {
 	readonly type: "report";
-	/** The worker stopped for growth; its level is not finished. */
+	/** The explorer stopped for growth or because the store is full; its level is not finished. */
 	readonly paused: boolean;
-	/** Transitions emitted by the states it expanded in this level. */
+	/** Transitions emitted by the states it expanded in this level so far. */
 	readonly transitions: number;
 	/** Its least (by state words) newly stored state violating a safety property, or -1. */
 	readonly violationId: number;
@@ -90,9 +107,10 @@ export interface LevelReport {
 	readonly deadlockId: number;
 }
 
-/** Worker to coordinator, after building the run's system. */
+/** Worker to coordinator, after building the system of run `run`. */
 export interface ReadyMessage {
 	readonly type: "ready";
+	readonly run: number;
 	readonly stateWords: number;
 	readonly actions: number;
 }

@@ -1,4 +1,4 @@
-import { explore } from "../explore.ts";
+import { explore, resultOf } from "../explore.ts";
 import { MemoryBudget } from "../memory.ts";
 import type { SafetyProperty } from "../search.ts";
 import { NO_ROOM } from "../stateStore.ts";
@@ -11,13 +11,14 @@ import type { SharedStore } from "./SharedStore.ts";
 
 /** Options of {@link exploreParallel}: those of `explore`, except that symmetry comes from the factory. */
 export interface ParallelExploreOptions extends Omit<ExploreOptions, "canonicalize"> {
-	/** Worker threads (a positive integer). */
+	/** Threads that explore (a positive integer): the calling thread and `workers - 1` worker threads. */
 	workers: number;
 }
 
 /**
- * Explores the system the factory builds with `workers` worker threads over one shared state
- * store, and checks its safety properties and deadlock; the same contract as `explore`:
+ * Explores the system the factory builds with `workers` threads (the calling one and `workers - 1`
+ * worker threads, which join as soon as they have loaded) over one shared state store, and checks
+ * its safety properties and deadlock; the same contract as `explore`:
  *
  * - 'holds' runs give exactly the sequential engine's states, transitions and depth;
  * - a violation comes with a shortest counterexample (re-concretized under symmetry). The violating
@@ -26,8 +27,9 @@ export interface ParallelExploreOptions extends Omit<ExploreOptions, "canonicali
  *   thread timing (the path may: parents are whichever worker stored a state first). Every level is
  *   finished before a verdict, so `states` counts the whole last level (the sequential engine stops
  *   storing at the first violation);
- * - bounds stop with 'incomplete'; at most `maxStates` states are stored. After the store is full
- *   the level is still scanned for deadlocks (so a violation found is still a shortest one);
+ * - bounds stop with 'incomplete'; at most `maxStates` states are stored. When the store is full,
+ *   a level that has found a violation is still scanned to its end for deadlocks (so the violation
+ *   is still a shortest one); otherwise the run stops there;
  * - liveness properties are not explored in parallel: the sequential engine runs, with a warning.
  *
  * The factory is also loaded in the calling thread (for the initial state and the counterexample).
@@ -50,7 +52,7 @@ export async function exploreParallel(factory: SystemFactory, options: ParallelE
 	}
 	const safety = properties as readonly SafetyProperty[];
 	const warnings: string[] = [];
-	const search = ParallelSearch.create({
+	const search = ParallelSearch.create(bundle, {
 		factory,
 		workers,
 		stateWords: system.stateWords,
@@ -62,18 +64,7 @@ export async function exploreParallel(factory: SystemFactory, options: ParallelE
 		onProgress: options.onProgress ?? null,
 		startTime,
 	});
-	const result = (verdict: ExploreResult["verdict"], extra: Partial<ExploreResult>): ExploreResult => ({
-		verdict,
-		property: null,
-		states: search?.store.count ?? 0,
-		transitions: search?.transitions ?? 0,
-		depth: search?.depth ?? 0,
-		seconds: (performance.now() - startTime) / 1000,
-		trace: null,
-		stoppedBy: null,
-		warnings,
-		...extra,
-	});
+	const result = resultOf(search, startTime, warnings);
 	if (search === null) return result("incomplete", { stoppedBy: "max-memory" });
 	const init = new Uint32Array(system.stateWords);
 	system.initial(init);

@@ -1,4 +1,5 @@
 import type { Property, TransitionSystem } from "../TransitionSystem.ts";
+import type { Canonicalize } from "../types.ts";
 
 /**
  * What a worker thread needs to rebuild a system (a TransitionSystem cannot cross threads): the
@@ -17,7 +18,7 @@ export interface SystemBundle {
 	readonly system: TransitionSystem;
 	readonly properties: readonly Property[];
 	/** Rewrites a state in place to its orbit representative (see ExploreOptions.canonicalize). */
-	readonly canonicalize?: ((state: Uint32Array) => void) | null;
+	readonly canonicalize?: Canonicalize | null;
 }
 
 /** Imports the factory's module and calls its export. Throws with the factory named when either fails. */

@@ -1,10 +1,11 @@
 /**
- * A worker thread of exploreParallel. For each run it rebuilds the system from the run's factory
- * and says it is ready; then it runs each level (or resumes it after a pause) as the coordinator
- * asks, answering with a report. Idle between runs (WorkerPool keeps it for the next one).
+ * A worker thread of exploreParallel. For each run it rebuilds the system from the run's factory,
+ * sets its READY word and says it is ready; then it runs each level (or resumes it after a pause)
+ * as the coordinator asks, answering with a report. Messages are handled one at a time, in order
+ * (building a system awaits the factory's import). Idle between runs (WorkerPool keeps it).
  */
 import { parentPort } from "node:worker_threads";
-import type { FromWorker, ToWorker } from "./control.ts";
+import { type FromWorker, READY, type ToWorker } from "./control.ts";
 import { loadFactory } from "./factory.ts";
 import { LevelWorker } from "./LevelWorker.ts";
 
@@ -12,13 +13,15 @@ const port = parentPort;
 if (port === null) throw new Error("exploreParallel: worker.ts must run in a worker thread");
 const answer = (m: FromWorker): void => port.postMessage(m);
 let run: LevelWorker | null = null;
+let queue: Promise<void> = Promise.resolve();
 
-port.on("message", async (msg: ToWorker) => {
+async function handle(msg: ToWorker): Promise<void> {
 	if (msg.type === "init") {
 		run = null;
 		const bundle = await loadFactory(msg.init.factory);
 		run = new LevelWorker(bundle, msg.init);
-		answer({ type: "ready", stateWords: bundle.system.stateWords, actions: bundle.system.actions.length });
+		Atomics.store(new Int32Array(msg.init.control), READY + msg.init.index, 1);
+		answer({ type: "ready", run: msg.run, stateWords: bundle.system.stateWords, actions: bundle.system.actions.length });
 		return;
 	}
 	if (msg.type === "end") {
@@ -27,4 +30,8 @@ port.on("message", async (msg: ToWorker) => {
 	}
 	if (run === null) throw new Error(`exploreParallel: worker got '${msg.type}' before 'init'`);
 	answer(msg.type === "level" ? run.level(msg) : run.resume(msg.buffers));
+}
+
+port.on("message", (msg: ToWorker) => {
+	queue = queue.then(() => handle(msg));
 });
