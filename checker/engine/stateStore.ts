@@ -80,16 +80,10 @@ export class StateStore {
 	 */
 	findOrAdd(src: Uint32Array, parent: number, action: number): number {
 		const h = hashWords(src, this.words) | 0;
-		const i = this.probe(src, h);
+		let i = this.probe(src, h);
 		const found = this.table[2 * i] as number;
 		if (found !== EMPTY) return found;
-		return this.add(i, h, src, parent, action);
-	}
-
-	/** Stores `src` (hash `h`) at the free slot `i` of its probe path. */
-	private add(slot: number, h: number, src: Uint32Array, parent: number, action: number): number {
 		const words = this.words;
-		let i = slot;
 		const id = this.count;
 		if (id >= this.maxStates) {
 			this.fullReason = "max-states";

@@ -38,19 +38,9 @@ export class LearnedMemo<R> {
 
   constructor(private readonly layout: StateLayout) {}
 
-  /** Entries held (for tests and statistics). */
-  get size(): number {
-    return this.dense !== null ? this.dense.reduce((n, r) => (r === undefined ? n : n + 1), 0) : this.results.length;
-  }
-
   /** True when the key no longer fits one small integer (lookups hash several words). */
   get wide(): boolean {
     return this.chunks > 1;
-  }
-
-  /** The fields the memo keys on, in order. */
-  get keyFields(): readonly number[] {
-    return this.fields;
   }
 
   /**

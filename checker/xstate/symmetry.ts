@@ -214,11 +214,22 @@ export function symmetryCanonicalizer(layout: StateLayout): Canonicalize | null 
     return (i === 0 || compareRecords(values, i - 1, i, len) <= 0) && (i === sorted.members - 1 || compareRecords(values, i, i + 1, len) <= 0);
   };
 
+  /**
+   * Canonicalizes a successor of the representative `from` the cheap way, when the step changed
+   * one sorted member's own data (or nothing the orders read) and `untied(from)` (no enumerated
+   * group of `from` has tied members); false, nothing done, when it cannot.
+   */
+  const hinted = (state: Uint32Array, from: Uint32Array, untied: (from: Uint32Array) => boolean): boolean => {
+    const i = changedMember(state, from);
+    if (i === -2 || !untied(from)) return false;
+    if (i >= 0 && !inPlace(state, i)) sortGroup(state, sorted);
+    return true;
+  };
+
   if (enumerated.length === 0) {
+    const noTies = (): boolean => true;
     return (state, from) => {
-      const i = from === undefined ? -2 : changedMember(state, from);
-      if (i === -1 || (i >= 0 && inPlace(state, i))) return;
-      sortGroup(state, sorted);
+      if (from === undefined || !hinted(state, from, noTies)) sortGroup(state, sorted);
     };
   }
 
@@ -346,15 +357,7 @@ export function symmetryCanonicalizer(layout: StateLayout): Canonicalize | null 
   };
 
   return (state, from) => {
-    // the step changed one sorted member's own data (or nothing the orders read) of an untied representative
-    if (from !== undefined) {
-      const i = changedMember(state, from);
-      if (i !== -2 && untiedFrom(from)) {
-        if (i === -1 || inPlace(state, i)) return;
-        sortGroup(state, sorted);
-        return;
-      }
-    }
+    if (from !== undefined && hinted(state, from, untiedFrom)) return;
     // fast path: no ties in any enumerated group, so exactly one candidate order each
     let untied = true;
     for (let g = 0; g < enumerated.length; g++) {
