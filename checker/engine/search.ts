@@ -75,7 +75,8 @@ export class Search {
 			if (canon !== null) {
 				// the state being expanded is a representative: the canonicalizer's hint
 				src = this.canonBuf;
-				src.set(next);
+				// a word loop: TypedArray.prototype.set costs more than the copy of a few words
+				for (let w = 0; w < src.length; w++) src[w] = next[w] as number;
 				canon(src, this.expandBuf);
 			}
 			const r = this.store.findOrAdd(src, this.current, action);

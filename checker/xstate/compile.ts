@@ -11,6 +11,7 @@ import type { Context, StateLayout, VarLayout } from './layout.ts';
 import { recordsCodec } from './fieldCode.ts';
 import { LearnedMemo } from './learnedMemo.ts';
 import { machineBasics } from './machineBasics.ts';
+import { conjunctionCode, type GeneratedSuccessors, type MemoLookUp, successorCode } from './memoCode.ts';
 import type { StepEvent } from './machineSteps.ts';
 import { conjunctsOf } from './properties.ts';
 import { createTrackingView, FieldRecorder, TRACKED, type TrackedElements } from './readTracking.ts';
@@ -51,13 +52,22 @@ interface ThreadSuccessor extends StepInfo {
   readonly set: Int32Array;
 }
 
+export interface CompileOptions {
+  /**
+   * How many loaded states' successors (or property tests) are looked up memo by memo, with no memo
+   * growing its key, before one generated function takes over (memoCode.ts; default 256). 0: at
+   * once; Infinity: never (tests compare both).
+   */
+  readonly generateAfter?: number;
+}
+
 /**
  * Compiles `machine` (built to the conventions in conventions.ts) into a TransitionSystem.
  * Each thread's steps at each of its states are tabulated lazily: the guards and assigns run once
  * per distinct value of the fields they read (learnedMemo.ts), after which a successor costs a
  * table lookup and a few word edits. Properties bound with `predicate` are tabulated the same way.
  */
-export function compileMachine(machine: AnyStateMachine): CompiledSystem {
+export function compileMachine(machine: AnyStateMachine, options: CompileOptions = {}): CompiledSystem {
   const basics = machineBasics(machine);
   const { layout, machineSteps, init } = basics;
   const W = layout.stateWords;
@@ -83,7 +93,15 @@ export function compileMachine(machine: AnyStateMachine): CompiledSystem {
     return decoded;
   };
   const tracking = createTrackingView(layout, rec);
-  const memos = machineSteps.steps.map((states) => states.map((events) => events.map(() => new LearnedMemo<ThreadSuccessor | null>(layout))));
+  const generateAfter = options.generateAfter ?? 256;
+  // successors enumerated by one generated function once the memos settle; dropped when a memo's key grows
+  let generated: GeneratedSuccessors<ThreadSuccessor> | null = null;
+  let settledLoads = 0;
+  const unsettle = (): void => {
+    generated = null;
+    settledLoads = 0;
+  };
+  const memos = machineSteps.steps.map((states) => states.map((events) => events.map(() => new LearnedMemo<ThreadSuccessor | null>(layout, unsettle))));
 
   /**
    * The word edits (keep, set) that turn `current` into `scratch`: fields in `always` are written whatever
@@ -160,6 +178,11 @@ export function compileMachine(machine: AnyStateMachine): CompiledSystem {
     return null;
   };
 
+  const eventMemos: MemoLookUp<ThreadSuccessor | null>[][][] = memos.map((states, t) =>
+    states.map((events, pc) => events.map((memo, i) => ({ memo, lookUp: (s: Uint32Array) => memo.get(s, rec, computeEvent, t, machineSteps.steps[t]![pc]![i]!) }))),
+  );
+  const allThreads = layout.threads.map((_, t) => t);
+
   function threadSuccessors(t: number, emit: (action: number, next: Uint32Array, step: StepInfo) => void): void {
     const pc = pcs[t]!;
     const events = machineSteps.steps[t]![pc]!;
@@ -181,7 +204,12 @@ export function compileMachine(machine: AnyStateMachine): CompiledSystem {
       readPcs(state, pcs);
     },
     successors(emit) {
+      if (generated !== null) {
+        generated(current, next, emit);
+        return;
+      }
       for (let t = 0; t < nThreads; t++) threadSuccessors(t, emit);
+      if (++settledLoads >= generateAfter) generated = successorCode(layout, allThreads, eventMemos);
     },
     threadSuccessors,
     isFinal() {
@@ -190,20 +218,28 @@ export function compileMachine(machine: AnyStateMachine): CompiledSystem {
     },
     // Each conjunct (properties.ts allOf) is tabulated while its key is small; one that reads too
     // much of the state to tabulate well is evaluated on the decoded state instead (decoded once
-    // per loaded state).
+    // per loaded state). Once the memos settle, one generated function tests them all.
     predicate(fn) {
-      const tests = conjunctsOf(fn).map((c) => {
-        const memo = new LearnedMemo<boolean>(layout);
+      let test: ((s: Uint32Array) => boolean) | null = null;
+      let settledTests = 0;
+      const unsettleTest = (): void => {
+        test = null;
+        settledTests = 0;
+      };
+      const conjuncts: MemoLookUp<boolean>[] = conjunctsOf(fn).map((c) => {
+        const memo = new LearnedMemo<boolean>(layout, unsettleTest);
         const compute = (): boolean => {
           tracking.point(current);
           return c(tracking.view);
         };
-        return () => (memo.wide ? c(decodedView()) : memo.get(current, rec, compute, 0, undefined));
+        return { memo, lookUp: (s) => (memo.wide ? c(decodedView()) : memo.get(s, rec, compute, 0, undefined)) };
       });
-      if (tests.length === 1) return tests[0]!;
       return () => {
-        for (let i = 0; i < tests.length; i++) if (!tests[i]!()) return false;
-        return true;
+        if (test !== null) return test(current);
+        let holds = true;
+        for (let i = 0; i < conjuncts.length && holds; i++) holds = conjuncts[i]!.lookUp(current);
+        if (++settledTests >= generateAfter) test = conjunctionCode(layout, conjuncts);
+        return holds;
       };
     },
   };

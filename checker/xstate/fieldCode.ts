@@ -31,14 +31,17 @@ function chunksOf(layout: StateLayout, fields: readonly number[]): number[][] {
   return chunks;
 }
 
-/** The source of an expression reading `fields` of state `s` concatenated. */
-function concatSource(layout: StateLayout, fields: readonly number[]): string {
+/**
+ * The source of an expression reading `fields` of state `s` concatenated (the value `recordReader`
+ * returns); `word(w)` is the source of the state's word w.
+ */
+export function concatSource(layout: StateLayout, fields: readonly number[], word = (w: number): string => `s[${w}]`): string {
   if (fields.length === 0) return '0';
   let below = 0;
   const terms: string[] = [];
   for (let i = fields.length - 1; i >= 0; i--) {
     const f = fields[i]!;
-    const field = `((s[${layout.fieldWord[f]}] >>> ${layout.fieldShift[f]}) & ${layout.fieldMask[f]})`;
+    const field = `((${word(layout.fieldWord[f]!)} >>> ${layout.fieldShift[f]}) & ${layout.fieldMask[f]})`;
     terms.push(below === 0 ? field : `(${field} << ${below})`);
     below += widthOf(layout, f);
   }

@@ -36,7 +36,21 @@ export class LearnedMemo<R> {
   private keys = new Int32Array(0);
   private results: R[] = [];
 
-  constructor(private readonly layout: StateLayout) {}
+  /** `onRekey` is called whenever the key's fields grow (the table is then empty again). */
+  constructor(
+    private readonly layout: StateLayout,
+    private readonly onRekey: () => void = () => {},
+  ) {}
+
+  /** The fields the key is made of, in key order (first most significant). */
+  get keyFields(): readonly number[] {
+    return this.fields;
+  }
+
+  /** The dense table indexed by the key (see `recordReader` of `keyFields`), or null when the key is too long for one. */
+  get denseTable(): (R | undefined)[] | null {
+    return this.dense;
+  }
 
   /** True when the key no longer fits one small integer (lookups hash several words). */
   get wide(): boolean {
@@ -121,5 +135,6 @@ export class LearnedMemo<R> {
     this.slots = new Int32Array(16).fill(EMPTY);
     this.keys = new Int32Array(0);
     this.results = [];
+    this.onRekey();
   }
 }

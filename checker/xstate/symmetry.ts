@@ -7,11 +7,12 @@
  * ordered by a key that no permutation of the other groups changes (its fixed data, then its
  * cross-group tuples sorted); only members whose keys tie are enumerated, and the smallest result
  * of sorting the largest group under each candidate order is kept. Usually nothing ties, so one
- * sort does.
+ * sort does. During a search most states are successors of a representative that differ from it
+ * in one or two members' data: given that representative, only their keys and places are checked.
  */
 import { ConventionError } from './conventions.ts';
 import type { Canonicalize } from '../engine/types.ts';
-import { CHUNK_BITS, fieldBits, type RecordsCodec, recordsCodec } from './fieldCode.ts';
+import { CHUNK_BITS, fieldBits, type RecordReader, type RecordsCodec, recordReader, recordsCodec } from './fieldCode.ts';
 import type { StateLayout } from './layout.ts';
 
 /** A group's members and a codec of their local data (each member's signature, as chunks). */
@@ -45,11 +46,44 @@ function memberFields(layout: StateLayout, group: string, members: readonly stri
  */
 interface InvariantPlan {
   readonly fixed: RecordsCodec;
-  readonly cross: readonly RecordsCodec[];
+  /** One record per (member, tuple), member-major: member i's tuples are records i*tuples .. i*tuples+tuples-1. */
+  readonly cross: readonly { readonly codec: RecordsCodec; readonly tuples: number }[];
   /** Chunks of one member's key (1 when `packed`). */
   readonly keyLength: number;
-  /** The whole key fits one chunk: fixed data and sorted tuples concatenated into one integer. */
-  readonly packed: boolean;
+  /** When every key fits one chunk (fixed data and sorted tuples concatenated into one integer): its generated reader. */
+  readonly packed: PackedKeys | null;
+}
+
+/** Sets keys[i] to the packed invariant key of member i, for every member i in the bit mask `members`. */
+type PackedKeys = (s: Uint32Array, keys: Int32Array, members: number) => void;
+
+/**
+ * Generates PackedKeys: per member, its fixed data and tuples read by `recordReader`s, each cross
+ * group's tuples sorted by a sorting network on locals (odd-even transposition: a tuple count is
+ * the size of another group, small), concatenated with shifts.
+ */
+function packedKeys(layout: StateLayout, fixed: readonly number[][], cross: readonly (readonly number[][][])[]): PackedKeys {
+  const readers: RecordReader[] = [];
+  const read = (fields: readonly number[]): string => {
+    readers.push(recordReader(layout, fields));
+    return `r[${readers.length - 1}](s)`;
+  };
+  const lines = ['let t = 0;'];
+  fixed.forEach((fields, i) => {
+    lines.push(`if ((members & ${1 << i}) !== 0) {`, `let key = ${fields.length === 0 ? '0' : read(fields)};`);
+    for (const byMember of cross) {
+      const tuples = byMember[i]!;
+      const bits = tuples[0]!.reduce((a, f) => a + 32 - Math.clz32(layout.fieldMask[f]!), 0);
+      const a = tuples.map((_, j) => `a${j}`);
+      lines.push(`{ let ${tuples.map((tuple, j) => `${a[j]} = ${read(tuple)}`).join(', ')};`);
+      for (let round = 0; round < tuples.length; round++) {
+        for (let j = round % 2; j + 1 < tuples.length; j += 2) lines.push(`if (${a[j]} > ${a[j + 1]}) { t = ${a[j]}; ${a[j]} = ${a[j + 1]}; ${a[j + 1]} = t; }`);
+      }
+      lines.push(`key = ${a.reduce((key, x) => `((${key}) << ${bits}) | ${x}`, 'key')}; }`);
+    }
+    lines.push(`keys[${i}] = key;`, '}');
+  });
+  return new Function('r', `return function packedKeys(s, keys, members) {\n${lines.join('\n')}\n};`)(readers) as PackedKeys;
 }
 
 function invariantPlan(layout: StateLayout, group: string, symmetric: readonly string[]): InvariantPlan {
@@ -80,15 +114,15 @@ function invariantPlan(layout: StateLayout, group: string, symmetric: readonly s
     });
   }
   const fixedCodec = recordsCodec(layout, fixed);
-  // one record per (member, tuple), member-major: member i's tuples are records i*m .. i*m+m-1
-  const cross = [...crossByGroup.values()].map((byMember) => recordsCodec(layout, byMember.flat()));
-  const keyBits = fixedCodec.bits + cross.reduce((a, c) => a + (c.records / members.length) * c.bits, 0);
-  const packed = keyBits <= CHUNK_BITS && cross.every((c) => c.chunks === 1);
+  const cross = [...crossByGroup.values()].map((byMember) => ({ codec: recordsCodec(layout, byMember.flat()), tuples: byMember[0]!.length }));
+  const keyBits = fixedCodec.bits + cross.reduce((a, c) => a + c.tuples * c.codec.bits, 0);
+  // members <= 30: the member masks are small integers
+  const packed = keyBits <= CHUNK_BITS && members.length <= 30;
   return {
     fixed: fixedCodec,
     cross,
-    keyLength: packed ? 1 : fixedCodec.chunks + cross.reduce((a, c) => a + (c.records / members.length) * c.chunks, 0),
-    packed,
+    keyLength: packed ? 1 : fixedCodec.chunks + cross.reduce((a, c) => a + c.tuples * c.codec.chunks, 0),
+    packed: packed ? packedKeys(layout, fixed, [...crossByGroup.values()]) : null,
   };
 }
 
@@ -131,11 +165,38 @@ function sortRecords(xs: Int32Array, from: number, n: number, len: number): void
 }
 
 /**
+ * Which of `parts` (bits per word) a step from `from` to `s` changed: bit k for part k; and bit
+ * NEW_FROM when `from` differs from `last`.
+ */
+type ChangeMask = (s: Uint32Array, from: Uint32Array, last: Uint32Array) => number;
+const NEW_FROM = 1 << 30;
+
+/** Generates a ChangeMask for at most 30 parts, with every word and mask inline (from the layout's integers only). */
+function changeMask(words: number, parts: readonly Uint32Array[]): ChangeMask {
+  const ws = Array.from({ length: words }, (_, w) => w);
+  const lines = [
+    `const ${ws.map((w) => `f${w} = from[${w}], d${w} = s[${w}] ^ f${w}`).join(', ')};`,
+    `let m = (${ws.map((w) => `(f${w} ^ last[${w}])`).join(' | ')}) !== 0 ? ${NEW_FROM} : 0;`,
+  ];
+  parts.forEach((bits, k) => {
+    const terms = [...bits].flatMap((b, w) => (b === 0 ? [] : [`(d${w} & ${b | 0})`]));
+    if (terms.length > 0) lines.push(`if ((${terms.join(' | ')}) !== 0) m |= ${1 << k};`);
+  });
+  return new Function('s', 'from', 'last', [...lines, 'return m;'].join('\n')) as ChangeMask;
+}
+
+/** Results of ordering an enumerated group by invariant key. */
+const IDENTITY = 0;
+const PERMUTED = 1;
+const TIED = 2;
+
+/**
  * Returns an in-place canonicalizer for the layout's symmetric groups, or null when it has none.
- * Given `from`, a representative whose successor the state is, it first tries the common case
- * cheaply: when the step changed the data of one member of the sorted group only (and nothing an
- * enumerated group's order depends on), the state is its own representative if that member still
- * sorts between its neighbours, and is sorted again otherwise.
+ * Given `from`, a representative whose successor the state is, it takes the common cases cheaply:
+ * when the step changed none of the data the enumerated groups are ordered by, their order is that
+ * of `from` (when it has no ties); otherwise they are ordered again. Either way, when that order
+ * is the identity, the sorted group of `from` was sorted and only the members the step changed can
+ * be out of place: one is checked against its neighbours, several are sorted again.
  */
 export function symmetryCanonicalizer(layout: StateLayout): Canonicalize | null {
   const names = layout.symmetric;
@@ -151,15 +212,29 @@ export function symmetryCanonicalizer(layout: StateLayout): Canonicalize | null 
   if (plans.length === 0) return null;
   const sortedIndex = plans.reduce((best, p, i) => (p.members > plans[best]!.members ? i : best), 0);
   const sorted = plans[sortedIndex]!;
-  const enumerated = plans.flatMap((plan, g) => (g === sortedIndex ? [] : [{ plan, invariant: invariantPlan(layout, names[g]!, names) }]));
-  // for the hint: the bits of each sorted member's data (disjoint: the layout refuses a variable
-  // indexed twice by one group), and the bits the enumerated groups' orders depend on
-  const memberBits = fieldsOf[sortedIndex]!.map((fields) => fieldBits(layout, fields));
-  const enumeratedBits = fieldBits(layout, fieldsOf.flatMap((fields, g) => (g === sortedIndex ? [] : fields.flat())));
+  const enumeratedPlans = plans.flatMap((plan, g) => (g === sortedIndex ? [] : [{ plan, invariant: invariantPlan(layout, names[g]!, names), group: g }]));
+  // For the hint, one bit per member whose data a step changed (disjoint within a group, as the
+  // layout refuses a variable indexed twice by one group): the sorted group's members in bits
+  // 0 .. n-1, then each enumerated group's members from bit `shift` (no hint beyond 30 members in all).
+  const parts = plans.reduce((a, p) => a + p.members, 0);
+  const hintable = parts <= 30;
+  let shift = sorted.members;
+  const enumerated = enumeratedPlans.map((e) => {
+    const n = e.plan.members;
+    const keys = n * e.invariant.keyLength;
+    const entry = { ...e, shift, all: (1 << n) - 1, fromKeys: new Int32Array(keys), fromOrder: TIED };
+    shift += n;
+    return entry;
+  });
+  const changes = changeMask(
+    layout.stateWords,
+    hintable ? [...fieldsOf[sortedIndex]!, ...enumerated.flatMap((e) => fieldsOf[e.group]!)].map((fields) => fieldBits(layout, fields)) : [],
+  );
+  const membersChanged = (1 << sorted.members) - 1;
   const maxN = Math.max(...plans.map((p) => p.members));
   const maxChunks = Math.max(1, ...plans.map((p) => p.codec.chunks));
   const maxKey = Math.max(1, ...enumerated.map((e) => e.invariant.keyLength));
-  const maxCross = Math.max(1, ...enumerated.flatMap((e) => e.invariant.cross.map((c) => c.records * c.chunks)));
+  const maxCross = Math.max(1, ...enumerated.flatMap((e) => e.invariant.cross.map((c) => c.codec.records * c.codec.chunks)));
   const order = new Int32Array(maxN);
   const values = new Int32Array(maxN * maxChunks);
   const crossValues = new Int32Array(maxCross);
@@ -168,11 +243,10 @@ export function symmetryCanonicalizer(layout: StateLayout): Canonicalize | null 
   const original = new Uint32Array(W);
   const candidate = new Uint32Array(W);
 
-  /** Sorts the members of `plan` by their local data (equal members are identical). */
-  const sortGroup = (state: Uint32Array, plan: GroupPlan): void => {
-    const n = plan.members;
-    const len = plan.codec.chunks;
-    plan.codec.read(state, values);
+  /** Sorts the sorted group by its members' data, already in `values` (equal members are identical). */
+  const sortValues = (state: Uint32Array): void => {
+    const n = sorted.members;
+    const len = sorted.codec.chunks;
     for (let i = 0; i < n; i++) order[i] = i;
     let identity = true;
     for (let i = 1; i < n; i++) {
@@ -185,85 +259,88 @@ export function symmetryCanonicalizer(layout: StateLayout): Canonicalize | null 
       }
       order[j + 1] = x;
     }
-    if (!identity) plan.codec.write(state, values, order);
+    if (!identity) sorted.codec.write(state, values, order);
   };
-
-  const diff = new Int32Array(W);
-  /** The sorted member whose data alone `state` and `from` differ in (-1: none; -2: anything else). */
-  const changedMember = (state: Uint32Array, from: Uint32Array): number => {
-    let any = false;
-    for (let w = 0; w < W; w++) {
-      const d = (state[w]! ^ from[w]!) | 0;
-      if ((d & enumeratedBits[w]!) !== 0) return -2;
-      diff[w] = d;
-      if (d !== 0) any = true;
-    }
-    if (!any) return -1;
-    for (let i = 0; i < sorted.members; i++) {
-      const bits = memberBits[i]!;
-      let inside = true;
-      for (let w = 0; w < W && inside; w++) if ((diff[w]! & ~bits[w]!) !== 0) inside = false;
-      if (inside) return i;
-    }
-    return -2;
-  };
-  /** Whether member i of the sorted group still sorts between its neighbours. */
-  const inPlace = (state: Uint32Array, i: number): boolean => {
-    const len = sorted.codec.chunks;
+  const sortGroup = (state: Uint32Array): void => {
     sorted.codec.read(state, values);
-    return (i === 0 || compareRecords(values, i - 1, i, len) <= 0) && (i === sorted.members - 1 || compareRecords(values, i, i + 1, len) <= 0);
+    sortValues(state);
   };
 
+  type Enumerated = (typeof enumerated)[number];
   /**
-   * Canonicalizes a successor of the representative `from` the cheap way, when the step changed
-   * one sorted member's own data (or nothing the orders read) and `untied(from)` (no enumerated
-   * group of `from` has tied members); false, nothing done, when it cannot.
+   * The invariant keys into invariantKeys[i*keyLength ..] of at least the members in the bit mask
+   * `members` (all of them unless the keys are packed): fixed data, then each cross group's tuples sorted.
    */
-  const hinted = (state: Uint32Array, from: Uint32Array, untied: (from: Uint32Array) => boolean): boolean => {
-    const i = changedMember(state, from);
-    if (i === -2 || !untied(from)) return false;
-    if (i >= 0 && !inPlace(state, i)) sortGroup(state, sorted);
-    return true;
-  };
-
-  if (enumerated.length === 0) {
-    const noTies = (): boolean => true;
-    return (state, from) => {
-      if (from === undefined || !hinted(state, from, noTies)) sortGroup(state, sorted);
-    };
-  }
-
-  /** Every member's invariant key into invariantKeys[i*keyLength ..]: fixed data, then each cross group's tuples sorted. */
-  const invariantKeysOf = (state: Uint32Array, e: (typeof enumerated)[number]): void => {
-    const { fixed, cross, keyLength, packed } = e.invariant;
-    const n = e.plan.members;
-    fixed.read(state, values);
-    if (packed) {
-      for (let i = 0; i < n; i++) invariantKeys[i] = fixed.chunks === 0 ? 0 : values[i]!;
-      for (const c of cross) {
-        c.read(state, crossValues);
-        const m = c.records / n;
-        for (let i = 0; i < n; i++) {
-          sortRecords(crossValues, i * m, m, 1);
-          let key = invariantKeys[i]!;
-          for (let j = 0; j < m; j++) key = (key << c.bits) | crossValues[i * m + j]!;
-          invariantKeys[i] = key;
-        }
-      }
+  const invariantKeysOf = (state: Uint32Array, e: Enumerated, members: number): void => {
+    const inv = e.invariant;
+    if (inv.packed !== null) {
+      inv.packed(state, invariantKeys, members);
       return;
     }
+    const { fixed, keyLength } = inv;
+    const n = e.plan.members;
+    fixed.read(state, values);
     for (let i = 0; i < n; i++) for (let c = 0; c < fixed.chunks; c++) invariantKeys[i * keyLength + c] = values[i * fixed.chunks + c]!;
     let at = fixed.chunks;
-    for (const c of cross) {
-      c.read(state, crossValues);
-      const perMember = (c.records / n) * c.chunks;
+    for (const { codec, tuples } of inv.cross) {
+      codec.read(state, crossValues);
+      const perMember = tuples * codec.chunks;
       for (let i = 0; i < n; i++) {
         const from = i * keyLength + at;
         for (let k = 0; k < perMember; k++) invariantKeys[from + k] = crossValues[i * perMember + k]!;
-        sortRecords(invariantKeys, from, c.records / n, c.chunks);
+        sortRecords(invariantKeys, from, tuples, codec.chunks);
       }
       at += perMember;
     }
+  };
+
+  /**
+   * Orders an enumerated group by its invariant keys (in invariantKeys) into `order`: IDENTITY,
+   * PERMUTED (its members' data then in `values`), or TIED when two members whose data differ have
+   * the same key (identical members swap to the same state, so their tie does not matter).
+   */
+  const orderOfKeys = (state: Uint32Array, e: Enumerated): number => {
+    const n = e.plan.members;
+    const len = e.invariant.keyLength;
+    const chunks = e.plan.codec.chunks;
+    let read = false;
+    let identity = true;
+    for (let i = 0; i < n; i++) order[i] = i;
+    for (let i = 1; i < n; i++) {
+      const x = order[i]!;
+      let j = i - 1;
+      for (; j >= 0; j--) {
+        const c = len === 1 ? invariantKeys[order[j]!]! - invariantKeys[x]! : compareRecords(invariantKeys, order[j]!, x, len);
+        if (c === 0) {
+          if (!read) e.plan.codec.read(state, values);
+          read = true;
+          if (compareRecords(values, order[j]!, x, chunks) !== 0) return TIED;
+        }
+        if (c <= 0) break;
+        order[j + 1] = order[j]!;
+        identity = false;
+      }
+      order[j + 1] = x;
+    }
+    if (identity) return IDENTITY;
+    if (!read) e.plan.codec.read(state, values);
+    return PERMUTED;
+  };
+
+  /**
+   * The fast path: orders every enumerated group by key, then sorts the sorted group; false,
+   * with `state` partly reordered (within its orbit), when a group has ties.
+   */
+  const untiedCanonicalize = (state: Uint32Array): boolean => {
+    for (let g = 0; g < enumerated.length; g++) {
+      const e = enumerated[g]!;
+      invariantKeysOf(state, e, -1);
+      const r = orderOfKeys(state, e);
+      if (r === TIED) return false;
+      if (r === PERMUTED) e.plan.codec.write(state, values, order);
+    }
+    sortGroup(state);
+    return true;
   };
 
   // The slow path's tie blocks: block d permutes base[group][start .. start+size) by its digit-th permutation.
@@ -279,24 +356,25 @@ export function symmetryCanonicalizer(layout: StateLayout): Canonicalize | null 
     permutationsOf[k] ??= permutations(k);
     return permutationsOf[k];
   };
+  let blocks = 0;
 
   /**
-   * Sorts each enumerated group of `state` by invariant key into `base` and records its blocks of
-   * tied members; returns the number of candidate orders (the product of the blocks' factorials).
+   * Sorts each enumerated group of `state` by invariant key into `base` and records its `blocks`
+   * of tied members; returns the number of candidate orders (the product of the blocks' factorials).
    */
-  const tieBlocks = (state: Uint32Array): { blocks: number; candidates: number } => {
-    let blocks = 0;
+  const tieBlocks = (state: Uint32Array): number => {
+    blocks = 0;
     let candidates = 1;
-    enumerated.forEach((e, g) => {
+    for (let g = 0; g < enumerated.length; g++) {
+      const e = enumerated[g]!;
       const n = e.plan.members;
       const len = e.invariant.keyLength;
       const b = base[g]!;
-      invariantKeysOf(state, e);
+      invariantKeysOf(state, e, -1);
       for (let i = 0; i < n; i++) {
-        const x = i;
         let j = i - 1;
-        for (; j >= 0 && compareRecords(invariantKeys, b[j]!, x, len) > 0; j--) b[j + 1] = b[j]!;
-        b[j + 1] = x;
+        for (; j >= 0 && compareRecords(invariantKeys, b[j]!, i, len) > 0; j--) b[j + 1] = b[j]!;
+        b[j + 1] = i;
       }
       for (let i = 0; i < n; ) {
         let j = i + 1;
@@ -310,89 +388,35 @@ export function symmetryCanonicalizer(layout: StateLayout): Canonicalize | null 
         }
         i = j;
       }
-    });
+    }
     if (candidates > MAX_ENUMERATED) throw new ConventionError(`symmetry: ${candidates} tied orders to enumerate; declare fewer symmetric threads`);
-    return { blocks, candidates };
+    return candidates;
   };
 
-  /**
-   * Sorts an enumerated group by invariant key into `order` (its members' data in `values`);
-   * returns false when two different members tie.
-   */
-  const orderWithoutTies = (state: Uint32Array, e: (typeof enumerated)[number]): boolean => {
-    const n = e.plan.members;
-    const len = e.invariant.keyLength;
-    const chunks = e.plan.codec.chunks;
-    invariantKeysOf(state, e);
-    e.plan.codec.read(state, values);
-    for (let i = 0; i < n; i++) order[i] = i;
-    for (let i = 1; i < n; i++) {
-      const x = order[i]!;
-      let j = i - 1;
-      for (; j >= 0; j--) {
-        const c = compareRecords(invariantKeys, order[j]!, x, len);
-        // a tie matters only between members whose data differ (identical members swap to the same state)
-        if (c === 0 && compareRecords(values, order[j]!, x, chunks) !== 0) return false;
-        if (c <= 0) break;
-        order[j + 1] = order[j]!;
-      }
-      order[j + 1] = x;
-    }
-    return true;
-  };
-
-  // whether the last `from` seen has no ties in its enumerated groups (its successors come together)
-  const lastFrom = new Uint32Array(W);
-  let lastFromUntied = false;
-  let lastFromValid = false;
-  const untiedFrom = (from: Uint32Array): boolean => {
-    let same = lastFromValid;
-    for (let w = 0; w < W && same; w++) if (lastFrom[w] !== from[w]) same = false;
-    if (!same) {
-      lastFrom.set(from);
-      lastFromValid = true;
-      lastFromUntied = enumerated.every((e) => orderWithoutTies(from, e));
-    }
-    return lastFromUntied;
-  };
-
-  return (state, from) => {
-    if (from !== undefined && hinted(state, from, untiedFrom)) return;
-    // fast path: no ties in any enumerated group, so exactly one candidate order each
-    let untied = true;
-    for (let g = 0; g < enumerated.length; g++) {
-      const e = enumerated[g]!;
-      if (!orderWithoutTies(state, e)) {
-        untied = false;
-        break;
-      }
-      let identity = true;
-      for (let i = 0; i < e.plan.members; i++) if (order[i] !== i) identity = false;
-      if (!identity) e.plan.codec.write(state, values, order);
-    }
-    if (untied) {
-      sortGroup(state, sorted);
-      return;
-    }
-    // slow path: the smallest result over every order of the tied members
-    original.set(state);
-    const { blocks, candidates } = tieBlocks(original);
-    digits.fill(0, 0, blocks);
+  /** The slow path: the smallest result over every order of the tied members (word loops: W is small). */
+  const tiedCanonicalize = (state: Uint32Array): void => {
+    for (let w = 0; w < W; w++) original[w] = state[w]!;
+    const candidates = tieBlocks(original);
+    for (let d = 0; d < blocks; d++) digits[d] = 0;
     for (let c = 0; c < candidates; c++) {
-      for (let g = 0; g < enumerated.length; g++) orders[g]!.set(base[g]!);
+      for (let g = 0; g < enumerated.length; g++) {
+        const o = orders[g]!;
+        const b = base[g]!;
+        for (let k = 0; k < o.length; k++) o[k] = b[k]!;
+      }
       for (let d = 0; d < blocks; d++) {
         const perm = permutationsOfSize(blockSize[d]!)[digits[d]!]!;
         const o = orders[blockGroup[d]!]!;
         const b = base[blockGroup[d]!]!;
         for (let k = 0; k < perm.length; k++) o[blockStart[d]! + k] = b[blockStart[d]! + perm[k]!]!;
       }
-      candidate.set(original);
+      for (let w = 0; w < W; w++) candidate[w] = original[w]!;
       for (let g = 0; g < enumerated.length; g++) {
         const codec = enumerated[g]!.plan.codec;
         codec.read(candidate, values);
         codec.write(candidate, values, orders[g]!);
       }
-      sortGroup(candidate, sorted);
+      sortGroup(candidate);
       let smaller = c === 0;
       for (let w = 0; c > 0 && w < W; w++) {
         if (candidate[w] !== state[w]) {
@@ -400,12 +424,80 @@ export function symmetryCanonicalizer(layout: StateLayout): Canonicalize | null 
           break;
         }
       }
-      if (smaller) state.set(candidate);
+      if (smaller) for (let w = 0; w < W; w++) state[w] = candidate[w]!;
       // next candidate: the digits count in mixed radix (block d has size! values)
       for (let d = 0; d < blocks; d++) {
         if (++digits[d]! < permutationsOfSize(blockSize[d]!).length) break;
         digits[d] = 0;
       }
     }
+  };
+
+  // the last `from` seen (its successors come together) and its enumerated groups' keys and orders
+  const lastFrom = new Uint32Array(W);
+  const refreshFrom = (from: Uint32Array): void => {
+    for (let w = 0; w < W; w++) lastFrom[w] = from[w]!;
+    for (let g = 0; g < enumerated.length; g++) {
+      const e = enumerated[g]!;
+      invariantKeysOf(from, e, -1);
+      for (let k = 0; k < e.fromKeys.length; k++) e.fromKeys[k] = invariantKeys[k]!;
+      e.fromOrder = orderOfKeys(from, e);
+    }
+  };
+  refreshFrom(lastFrom); // the cache starts valid, for the all-zero words
+
+  /** Canonicalizes a successor of the representative `from` the cheap way; false when it cannot (`state` then still in its orbit). */
+  const hinted = (state: Uint32Array, from: Uint32Array): boolean => {
+    let m = changes(state, from, lastFrom);
+    if ((m & NEW_FROM) !== 0) {
+      refreshFrom(from);
+      m ^= NEW_FROM;
+    }
+    // no symmetric data changed: every permutation moves what it moved in `from`, which was its own representative
+    if (m === 0) return true;
+    let permuted = false;
+    for (let g = 0; g < enumerated.length; g++) {
+      const e = enumerated[g]!;
+      const changed = (m >>> e.shift) & e.all;
+      // an unchanged group has the keys and the order of `from` (the identity, unless tied)
+      let r = e.fromOrder;
+      if (changed !== 0) {
+        for (let k = 0; k < e.fromKeys.length; k++) invariantKeys[k] = e.fromKeys[k]!;
+        invariantKeysOf(state, e, changed);
+        r = orderOfKeys(state, e);
+      } else if (r === PERMUTED) return false; // `from` is not a representative
+      if (r === TIED) {
+        tiedCanonicalize(state);
+        return true;
+      }
+      if (r === PERMUTED) {
+        e.plan.codec.write(state, values, order);
+        permuted = true;
+      }
+    }
+    if (permuted) {
+      sortGroup(state);
+      return true;
+    }
+    // the enumerated groups are in order: only the sorted members the step changed may be out of place
+    const members = m & membersChanged;
+    if (members === 0) return true;
+    if ((members & (members - 1)) !== 0) {
+      sortGroup(state);
+      return true;
+    }
+    const changed = 31 - Math.clz32(members);
+    sorted.codec.read(state, values);
+    const len = sorted.codec.chunks;
+    const inPlace =
+      (changed === 0 || compareRecords(values, changed - 1, changed, len) <= 0) &&
+      (changed === sorted.members - 1 || compareRecords(values, changed, changed + 1, len) <= 0);
+    if (!inPlace) sortValues(state);
+    return true;
+  };
+
+  return (state, from) => {
+    if (from !== undefined && hintable && hinted(state, from)) return;
+    if (!untiedCanonicalize(state)) tiedCanonicalize(state);
   };
 }

@@ -21,6 +21,27 @@ describe("StateStore", () => {
 		expect(budget.used).toBeGreaterThan(n * (3 * 4 + 8));
 	});
 
+	it("keeps two states with the same hash apart (the probe compares the stored words)", () => {
+		// Both words vary: with one word fixed, the hash is a bijection of the other.
+		const state = (i: number) => Uint32Array.of(i, i);
+		const seen = new Map<number, number>();
+		let a = -1;
+		let b = -1;
+		for (let i = 0; a < 0; i++) {
+			const h = hashWords(state(i), 2);
+			const j = seen.get(h);
+			if (j === undefined) seen.set(h, i);
+			else [a, b] = [j, i];
+		}
+		expect(hashWords(state(a), 2)).toBe(hashWords(state(b), 2));
+		const store = StateStore.create(2, 0, Number.POSITIVE_INFINITY, new MemoryBudget(Number.POSITIVE_INFINITY)) as StateStore;
+		expect(store.findOrAdd(state(a), -1, -1)).toBe(~0);
+		expect(store.findOrAdd(state(b), 0, 0)).toBe(~1);
+		expect(store.findOrAdd(state(a), 0, 0)).toBe(0);
+		expect(store.findOrAdd(state(b), 0, 0)).toBe(1);
+		expect(Array.from(store.copyState(1))).toEqual(Array.from(state(b)));
+	});
+
 	it("refuses states beyond maxStates with NO_ROOM and fullReason 'max-states'", () => {
 		const store = StateStore.create(1, 0, 2, new MemoryBudget(Number.POSITIVE_INFINITY)) as StateStore;
 		expect(store.findOrAdd(Uint32Array.of(5), -1, -1)).toBe(~0);

@@ -13,6 +13,7 @@ import { compileMachine, interpretMachine, type MachineSystem, type StateView } 
 import { readMachineSteps } from '../../checker/xstate/machineSteps.ts';
 import { createKvmMachine } from '../../models/kvm.ts';
 import { WAIT_REQUEST_RULES } from '../../models/kvm_request_needs_ipi.ts';
+import { SPECS } from '../../specs/index.ts';
 import { fcSeed, firstDifference, key, reachable, successorList } from './helpers.ts';
 
 /** The event type of every action id (the labels drop the `<thread>.` prefix). */
@@ -55,7 +56,7 @@ function checkAgainstTransition(
 /** Every reachable state: compiled == interpreted, and compiled == transition() for every event. */
 function checkExhaustively(build: () => AnyStateMachine): { states: number; actionsTaken: Set<string>; finals: number } {
   const machine = build();
-  const compiled = compileMachine(machine);
+  const compiled = compileMachine(machine, { generateAfter: 0 });
   const interpreted = interpretMachine(build());
   expect(firstDifference(compiled, interpreted)).toBeNull();
   const eventTypes = eventTypesOf(machine, compiled);
@@ -80,7 +81,8 @@ const WALK_RUNS = Number(process.env.KVMCHECK_WALKS ?? 0);
  * `transition()` computes.
  */
 function checkWalks(machine: AnyStateMachine, numRuns: number, wrap: (s: MachineSystem) => MachineSystem = (s) => s): void {
-  const compiled = wrap(compileMachine(machine));
+  // generateAfter 0: the generated successor code (memoCode.ts) serves from the first settled state
+  const compiled = wrap(compileMachine(machine, { generateAfter: 0 }));
   const interpreted = interpretMachine(machine);
   const eventTypes = eventTypesOf(machine, compiled);
   const init = new Uint32Array(compiled.stateWords);
@@ -131,6 +133,23 @@ describe('compiled vs XState: random walks over the KVM machine', () => {
 });
 
 /**
+ * The generated successor function (memoCode.ts) against the event-by-event memo lookups it
+ * replaces, on the first 5,000 reachable states (breadth-first) of every spec variant's default configuration.
+ */
+describe('compiled: generated successor code vs event by event', () => {
+  for (const spec of SPECS) {
+    it(`${spec.name}: every variant`, () => {
+      for (const variant of spec.variants) {
+        const { machine } = variant.build(variant.defaults ?? spec.defaults);
+        const generated = compileMachine(machine, { generateAfter: 0 });
+        const eventByEvent = compileMachine(machine, { generateAfter: Number.POSITIVE_INFINITY });
+        expect(firstDifference(generated, eventByEvent, 5_000), variant.name).toBeNull();
+      }
+    });
+  }
+});
+
+/**
  * View predicates (what properties see): the compiled path tabulates them by the fields they read
  * (compile.ts `predicate`); they must give what the predicate gives on the decoded state.
  */
@@ -151,7 +170,8 @@ describe('compiled vs XState: view predicates', () => {
 
   it('KVM rfc-1-6, 2 vCPUs x 1 requester: compiled predicates agree with the predicates on every reachable state', () => {
     const machine = createKvmMachine({ vcpus: 2, requesters: 1, waitRequestMask: WAIT_REQUEST_RULES['rfc-1-6'] });
-    const compiled = compileMachine(machine);
+    // generateAfter 0: the generated conjunction test (memoCode.ts) serves from the first settled state
+    const compiled = compileMachine(machine, { generateAfter: 0 });
     const bound = predicates.map(([name, fn]) => [name, fn, compiled.predicate(fn)] as const);
     const seen = new Map<string, Set<boolean>>();
     const wrong: string[] = [];

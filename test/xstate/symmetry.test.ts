@@ -62,6 +62,66 @@ function dataGroupMachine(): AnyStateMachine {
   } as never);
 }
 
+/**
+ * Three symmetric groups with small domains, so that invariant keys often tie: `p` (three
+ * threads, sorted), `q` (two threads) and `r` (two data-only members), both enumerated; variables
+ * across every pair, in both axis orders, including q x r (a cross between two enumerated groups).
+ * `wide` adds a 12-bit q x p variable: q's invariant keys no longer fit one chunk.
+ */
+function threeGroupMachine({ wide }: { wide: boolean }): AnyStateMachine {
+  const P = ['p0', 'p1', 'p2'];
+  const Q = ['q0', 'q1'];
+  const thread = { initial: 'a', states: { a: {}, b: {} } };
+  return createMachine({
+    type: 'parallel',
+    context: {
+      c: [0, 0, 0],
+      qp: Q.map(() => P.map(() => false)),
+      pq: P.map(() => [0, 0]),
+      rq: [0, 1].map(() => [false, false]),
+      pr: P.map(() => [false, false]),
+      ...(wide ? { w: Q.map(() => P.map(() => 0)) } : {}),
+    },
+    meta: {
+      kvmcheck: {
+        groups: { p: P, q: Q, r: ['r0', 'r1'] },
+        symmetric: ['p', 'q', 'r'],
+        vars: {
+          c: { type: 'int', max: 1, dims: ['p'] },
+          qp: { type: 'bool', dims: ['q', 'p'] },
+          pq: { type: 'int', max: 2, dims: ['p', 'q'] },
+          rq: { type: 'bool', dims: ['r', 'q'] },
+          pr: { type: 'bool', dims: ['p', 'r'] },
+          ...(wide ? { w: { type: 'int', max: 4095, dims: ['q', 'p'] } } : {}),
+        },
+      },
+    },
+    states: Object.fromEntries([...P, ...Q].map((t) => [t, thread])),
+  } as never);
+}
+
+/**
+ * `vc` with member 1 of `group` made a twin of member 0: its thread state, and its data with the
+ * axis of `other` permuted by `perm` (so that their invariant keys tie).
+ */
+function twin(layout: StateLayout, vc: ValueContext, group: string, other: string, perm: readonly number[]): ValueContext {
+  const [m0, m1] = layout.groups[group]!;
+  const value = { ...vc.value };
+  if (m0! in value) value[m1!] = value[m0!]!;
+  const context = { ...vc.context };
+  for (const v of layout.vars) {
+    const dims = v.domain.dims ?? [];
+    const p = dims.indexOf(group);
+    if (p < 0) continue;
+    const x = vc.context[v.name] as unknown[];
+    const src = (j: number): number => (dims[1 - p] === other ? perm[j]! : j);
+    if (dims.length === 1) context[v.name] = [x[0], x[0], ...x.slice(2)];
+    else if (p === 0) context[v.name] = x.map((row, i) => (i === 1 ? (x[0] as unknown[]).map((_, j) => (x[0] as unknown[])[src(j)]) : row));
+    else context[v.name] = (x as unknown[][]).map((row, j) => row.map((y, i) => (i === 1 ? (x as unknown[][])[src(j)]![0] : y)));
+  }
+  return { value, context };
+}
+
 interface Setup {
   readonly name: string;
   readonly layout: StateLayout;
@@ -219,6 +279,33 @@ describe('symmetryCanonicalizer: several symmetric groups (KVM vCPUs and request
   });
 
   /**
+   * A canonical form: c(s) is in the orbit of s, a fixed point, and the same for every state of
+   * the orbit (checked against every permutation of every group, composed). Small domains and
+   * twins (two members of an enumerated group with the same data up to a permutation of the sorted
+   * group) make the invariant keys tie, so the enumeration of tied orders is exercised too.
+   */
+  it.each([
+    ['kvm 2x2', () => kvm(2, 2), 'requester', 'vcpu'],
+    ['kvm 3x2', () => kvm(3, 2), 'requester', 'vcpu'],
+    ['three groups, small domains', () => threeGroupMachine({ wide: false }), 'q', 'p'],
+    ['three groups, keys of several chunks', () => threeGroupMachine({ wide: true }), 'q', 'p'],
+  ])('%s: every permutation of a state has its representative, a fixed point in its orbit', (name, machine, twins, sorted) => {
+    const setup = setupOf(name, machine());
+    const { layout } = setup;
+    const perms = permutations(layout.groups[sorted]!.length);
+    fc.assert(
+      fc.property(arbValueContext(layout), fc.boolean(), fc.constantFrom(...perms), (random, makeTwins, perm) => {
+        const vc = makeTwins ? twin(layout, random, twins, sorted, perm) : random;
+        const c = canonical(setup, packed(layout, vc));
+        expect(key(canonical(setup, c)), 'c(c(s)) != c(s)').toBe(key(c));
+        expect(setup.perms.some((p) => key(packed(layout, p(vc))) === key(c)), 'c(s) is not a permutation of s').toBe(true);
+        for (const p of setup.perms) expect(key(canonical(setup, packed(layout, p(vc)))), 'c(perm(s)) != c(s)').toBe(key(c));
+      }),
+      { numRuns: 300, ...fcSeed() },
+    );
+  });
+
+  /**
    * Regression (checker/xstate/symmetry.ts): with two symmetric groups the canonicalizer sorts the vCPUs
    * by keys that include the requester columns, then sorts the requesters — which reorders the
    * vCPU keys — so c(c(s)) != c(s) for some states (3430 of the 941242 reachable states of KVM
@@ -290,6 +377,8 @@ describe('symmetryCanonicalizer: the `from` hint', () => {
     ['kvm 2x1', () => kvm(2, 1)],
     ['single group', singleGroupMachine],
     ['data-only group', dataGroupMachine],
+    ['three groups, small domains', () => threeGroupMachine({ wide: false })],
+    ['three groups, keys of several chunks', () => threeGroupMachine({ wide: true })],
   ])('%s: canon(s, from) = canon(s)', (name, machine) => {
     const setup = setupOf(name, machine());
     const { layout } = setup;

@@ -78,7 +78,7 @@ export class LevelWorker {
 			if (canon !== null) {
 				// as in the sequential engine: the state being expanded is a representative, the canonicalizer's hint
 				src = this.canonBuf;
-				src.set(next);
+				for (let w = 0; w < src.length; w++) src[w] = next[w] as number; // as in search.ts: cheaper than set()
 				canon(src, this.expandBuf);
 			}
 			const r = store.findOrAdd(src, this.current, action);

@@ -1,0 +1,88 @@
+/**
+ * Generated code over the memo tables (learnedMemo.ts), built once the memos have settled:
+ *
+ * - `successorCode`: one function enumerating the successors of every thread — per thread a
+ *   `switch` on its control state, per event its memo's key read inline and looked up in the
+ *   memo's dense table. A state then costs one call instead of a call per thread and event (a
+ *   per-event loop calls a different generated key reader each time, which V8 cannot inline).
+ * - `conjunctionCode`: one function testing every conjunct of a property the same way.
+ *
+ * A memo whose key is too long for a dense table is called (its `lookUp`). The generated code
+ * reads the tables as they are when it is built: the caller rebuilds it after any memo grows its
+ * key (LearnedMemo's onRekey), since the keys and tables change then.
+ */
+import { concatSource } from './fieldCode.ts';
+import type { StateLayout } from './layout.ts';
+import type { LearnedMemo } from './learnedMemo.ts';
+
+/** A successor as the generated code applies it: per word, the bits kept and the bits set. */
+export interface WordEdits {
+  readonly action: number;
+  readonly keep: Int32Array;
+  readonly set: Int32Array;
+}
+
+/** Emits the successors of state `s` (written into `next`, a scratch buffer) in increasing action id. */
+export type GeneratedSuccessors<S extends WordEdits> = (s: Uint32Array, next: Uint32Array, emit: (action: number, next: Uint32Array, step: S) => void) => void;
+
+/** A memo and the full lookup (on a miss, or for a key too long for a dense table). */
+export interface MemoLookUp<R> {
+  readonly memo: LearnedMemo<R>;
+  readonly lookUp: (s: Uint32Array) => R;
+}
+
+/** Builds generated code that reads state words as locals s0, s1, ... and memo results as `r`. */
+class MemoCodeBuilder {
+  private readonly tables: (unknown[] | null)[] = [];
+  private readonly lookUps: ((s: Uint32Array) => unknown)[] = [];
+  readonly lines: string[];
+
+  constructor(private readonly layout: StateLayout) {
+    this.lines = [...Array.from({ length: layout.stateWords }, (_, w) => `const s${w} = s[${w}] | 0;`), 'let r = null;'];
+  }
+
+  /** Appends `r = <memo's result for s>`. */
+  lookUp<R>({ memo, lookUp }: MemoLookUp<R>): void {
+    const k = this.lookUps.length;
+    this.lookUps.push(lookUp);
+    const table = memo.denseTable;
+    this.tables.push(table);
+    this.lines.push(table === null ? `r = L[${k}](s);` : `r = T[${k}][${concatSource(this.layout, memo.keyFields, (w) => `s${w}`)}]; if (r === undefined) r = L[${k}](s);`);
+  }
+
+  /** The function `(params) => { lines }`, `s` being its first parameter. */
+  build(params: string): unknown {
+    return new Function('T', 'L', `return function (${params}) {\n${this.lines.join('\n')}\n};`)(this.tables, this.lookUps);
+  }
+}
+
+/** Generates the successor function of `threads`, whose events are memos[t][state][i]. */
+export function successorCode<S extends WordEdits>(layout: StateLayout, threads: readonly number[], memos: readonly (readonly (readonly MemoLookUp<S | null>[])[])[]): GeneratedSuccessors<S> {
+  const code = new MemoCodeBuilder(layout);
+  const apply = Array.from({ length: layout.stateWords }, (_, w) => `next[${w}] = (s${w} & r.keep[${w}]) | r.set[${w}];`).join(' ');
+  for (const t of threads) {
+    code.lines.push(`switch ((s${layout.fieldWord[t]} >>> ${layout.fieldShift[t]}) & ${layout.fieldMask[t]}) {`);
+    memos[t]!.forEach((events, pc) => {
+      if (events.length === 0) return;
+      code.lines.push(`case ${pc}:`);
+      for (const event of events) {
+        code.lookUp(event);
+        code.lines.push(`if (r !== null) { ${apply} emit(r.action, next, r); }`);
+      }
+      code.lines.push('break;');
+    });
+    code.lines.push('}');
+  }
+  return code.build('s, next, emit') as GeneratedSuccessors<S>;
+}
+
+/** Generates the test of state `s` against every conjunct (true when all hold; stops at the first false). */
+export function conjunctionCode(layout: StateLayout, conjuncts: readonly MemoLookUp<boolean>[]): (s: Uint32Array) => boolean {
+  const code = new MemoCodeBuilder(layout);
+  for (const conjunct of conjuncts) {
+    code.lookUp(conjunct);
+    code.lines.push('if (!r) return false;');
+  }
+  code.lines.push('return true;');
+  return code.build('s') as (s: Uint32Array) => boolean;
+}
