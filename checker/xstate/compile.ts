@@ -11,7 +11,7 @@ import type { Context, StateLayout, VarLayout } from './layout.ts';
 import { recordsCodec } from './fieldCode.ts';
 import { LearnedMemo } from './learnedMemo.ts';
 import { machineBasics } from './machineBasics.ts';
-import { conjunctionCode, type GeneratedSuccessors, type MemoLookUp, successorCode } from './memoCode.ts';
+import { conjunctionCode, type MemoLookUp, SettledCode, successorCode, type WordEdits } from './memoCode.ts';
 import type { StepEvent } from './machineSteps.ts';
 import { conjunctsOf } from './properties.ts';
 import { createTrackingView, FieldRecorder, TRACKED, type TrackedElements } from './readTracking.ts';
@@ -46,11 +46,7 @@ export interface CompiledSystem extends MachineSystem {
 }
 
 /** One successor of one thread: its action and, per word, the bits it keeps and the bits it sets. */
-interface ThreadSuccessor extends StepInfo {
-  readonly action: number;
-  readonly keep: Int32Array;
-  readonly set: Int32Array;
-}
+interface ThreadSuccessor extends StepInfo, WordEdits {}
 
 export interface CompileOptions {
   /**
@@ -76,32 +72,37 @@ export function compileMachine(machine: AnyStateMachine, options: CompileOptions
   let current: Uint32Array = new Uint32Array(W);
   const next = new Uint32Array(W);
   const scratch = new Uint32Array(W);
-  const pcs = new Int32Array(nThreads);
-  // every thread's state index (its field is the thread's index), read by generated code
+  let loads = 0;
+  // every thread's state index (its field is the thread's index), read by generated code when
+  // something asks for it (the generated successor code reads the thread states itself)
   const readPcs = recordsCodec(layout, layout.threads.map((_, t) => [t])).read;
+  const pcs = new Int32Array(nThreads);
+  let pcsAt = -1;
+  const pcsOf = (): Int32Array => {
+    if (pcsAt !== loads) {
+      readPcs(current, pcs);
+      pcsAt = loads;
+    }
+    return pcs;
+  };
   const rec = new FieldRecorder(layout.fieldCount);
   // the loaded state decoded into plain objects, refreshed at most once per load
   const decoded = { value: layout.value(init), context: layout.readContext(init) };
-  let loads = 0;
   let decodedAt = -1;
   const decodedView = (): StateView => {
     if (decodedAt !== loads) {
       layout.refreshContext(current, decoded.context);
-      for (let t = 0; t < nThreads; t++) decoded.value[layout.threads[t]!.name] = layout.threads[t]!.states[pcs[t]!]!;
+      const pc = pcsOf();
+      for (let t = 0; t < nThreads; t++) decoded.value[layout.threads[t]!.name] = layout.threads[t]!.states[pc[t]!]!;
       decodedAt = loads;
     }
     return decoded;
   };
   const tracking = createTrackingView(layout, rec);
   const generateAfter = options.generateAfter ?? 256;
-  // successors enumerated by one generated function once the memos settle; dropped when a memo's key grows
-  let generated: GeneratedSuccessors<ThreadSuccessor> | null = null;
-  let settledLoads = 0;
-  const unsettle = (): void => {
-    generated = null;
-    settledLoads = 0;
-  };
-  const memos = machineSteps.steps.map((states) => states.map((events) => events.map(() => new LearnedMemo<ThreadSuccessor | null>(layout, unsettle))));
+  // successors enumerated by one generated function once the memos settle
+  const generated = new SettledCode(generateAfter, () => successorCode(layout, allThreads, eventMemos));
+  const memos = machineSteps.steps.map((states) => states.map((events) => events.map(() => new LearnedMemo<ThreadSuccessor | null>(layout, generated.unsettle))));
 
   /**
    * The word edits (keep, set) that turn `current` into `scratch`: fields in `always` are written whatever
@@ -184,7 +185,7 @@ export function compileMachine(machine: AnyStateMachine, options: CompileOptions
   const allThreads = layout.threads.map((_, t) => t);
 
   function threadSuccessors(t: number, emit: (action: number, next: Uint32Array, step: StepInfo) => void): void {
-    const pc = pcs[t]!;
+    const pc = pcsOf()[t]!;
     const events = machineSteps.steps[t]![pc]!;
     const eventMemos = memos[t]![pc]!;
     for (let i = 0; i < events.length; i++) {
@@ -201,33 +202,29 @@ export function compileMachine(machine: AnyStateMachine, options: CompileOptions
     load(state) {
       current = state;
       loads++;
-      readPcs(state, pcs);
     },
     successors(emit) {
-      if (generated !== null) {
-        generated(current, next, emit);
+      const code = generated.code;
+      if (code !== null) {
+        code(current, next, emit);
         return;
       }
       for (let t = 0; t < nThreads; t++) threadSuccessors(t, emit);
-      if (++settledLoads >= generateAfter) generated = successorCode(layout, allThreads, eventMemos);
+      generated.used();
     },
     threadSuccessors,
     isFinal() {
-      for (let t = 0; t < nThreads; t++) if (!finals[t]![pcs[t]!]) return false;
+      const pc = pcsOf();
+      for (let t = 0; t < nThreads; t++) if (!finals[t]![pc[t]!]) return false;
       return true;
     },
     // Each conjunct (properties.ts allOf) is tabulated while its key is small; one that reads too
     // much of the state to tabulate well is evaluated on the decoded state instead (decoded once
     // per loaded state). Once the memos settle, one generated function tests them all.
     predicate(fn) {
-      let test: ((s: Uint32Array) => boolean) | null = null;
-      let settledTests = 0;
-      const unsettleTest = (): void => {
-        test = null;
-        settledTests = 0;
-      };
+      const generatedTest = new SettledCode(generateAfter, () => conjunctionCode(layout, conjuncts));
       const conjuncts: MemoLookUp<boolean>[] = conjunctsOf(fn).map((c) => {
-        const memo = new LearnedMemo<boolean>(layout, unsettleTest);
+        const memo = new LearnedMemo<boolean>(layout, generatedTest.unsettle);
         const compute = (): boolean => {
           tracking.point(current);
           return c(tracking.view);
@@ -235,10 +232,11 @@ export function compileMachine(machine: AnyStateMachine, options: CompileOptions
         return { memo, lookUp: (s) => (memo.wide ? c(decodedView()) : memo.get(s, rec, compute, 0, undefined)) };
       });
       return () => {
+        const test = generatedTest.code;
         if (test !== null) return test(current);
         let holds = true;
         for (let i = 0; i < conjuncts.length && holds; i++) holds = conjuncts[i]!.lookUp(current);
-        if (++settledTests >= generateAfter) test = conjunctionCode(layout, conjuncts);
+        generatedTest.used();
         return holds;
       };
     },

@@ -15,6 +15,9 @@ export const CHUNK_BITS = 31;
 
 const widthOf = (layout: StateLayout, f: number): number => 32 - Math.clz32(layout.fieldMask[f]!);
 
+/** Bits of a record: its fields' widths added up. */
+export const recordBits = (layout: StateLayout, fields: readonly number[]): number => fields.reduce((a, f) => a + widthOf(layout, f), 0);
+
 /** Cuts a record's fields into consecutive chunks of at most CHUNK_BITS bits. */
 function chunksOf(layout: StateLayout, fields: readonly number[]): number[][] {
   const chunks: number[][] = [[]];
@@ -53,7 +56,7 @@ export type RecordReader = (s: Uint32Array) => number;
 
 /** Reads `fields` (at most CHUNK_BITS bits in all) as one integer. */
 export function recordReader(layout: StateLayout, fields: readonly number[]): RecordReader {
-  const bits = fields.reduce((a, f) => a + widthOf(layout, f), 0);
+  const bits = recordBits(layout, fields);
   if (bits > CHUNK_BITS) throw new RangeError(`a record of ${bits} bits does not fit one chunk`);
   return new Function('s', `return ${concatSource(layout, fields)};`) as RecordReader;
 }
@@ -103,7 +106,7 @@ export function recordsCodec(layout: StateLayout, records: readonly (readonly nu
   return {
     records: records.length,
     chunks,
-    bits: (records[0] ?? []).reduce((a, f) => a + widthOf(layout, f), 0),
+    bits: recordBits(layout, records[0] ?? []),
     read: new Function('s', 'out', reads.join('\n')) as RecordsCodec['read'],
     write: new Function('s', 'values', 'order', ['let x = 0;', ...clears, ...writes].join('\n')) as RecordsCodec['write'],
   };

@@ -39,7 +39,7 @@ export class LearnedMemo<R> {
   /** `onRekey` is called whenever the key's fields grow (the table is then empty again). */
   constructor(
     private readonly layout: StateLayout,
-    private readonly onRekey: () => void = () => {},
+    private readonly onRekey: () => void,
   ) {}
 
   /** The fields the key is made of, in key order (first most significant). */

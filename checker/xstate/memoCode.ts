@@ -25,6 +25,32 @@ export interface WordEdits {
 /** Emits the successors of state `s` (written into `next`, a scratch buffer) in increasing action id. */
 export type GeneratedSuccessors<S extends WordEdits> = (s: Uint32Array, next: Uint32Array, emit: (action: number, next: Uint32Array, step: S) => void) => void;
 
+/**
+ * Generated code standing in for memo-by-memo lookups once the memos have settled: built after
+ * `after` uses of the lookups with no memo growing its key, dropped (and the count restarted) when
+ * one does — `unsettle` is the memos' onRekey.
+ */
+export class SettledCode<F> {
+  /** The generated function, or null while the memos are still settling. */
+  code: F | null = null;
+  private uses = 0;
+
+  constructor(
+    private readonly after: number,
+    private readonly build: () => F,
+  ) {}
+
+  readonly unsettle = (): void => {
+    this.code = null;
+    this.uses = 0;
+  };
+
+  /** Counts one use of the memo-by-memo lookups; builds the code once the memos have settled. */
+  used(): void {
+    if (++this.uses >= this.after) this.code = this.build();
+  }
+}
+
 /** A memo and the full lookup (on a miss, or for a key too long for a dense table). */
 export interface MemoLookUp<R> {
   readonly memo: LearnedMemo<R>;

@@ -12,7 +12,7 @@
  */
 import { ConventionError } from './conventions.ts';
 import type { Canonicalize } from '../engine/types.ts';
-import { CHUNK_BITS, fieldBits, type RecordReader, type RecordsCodec, recordReader, recordsCodec } from './fieldCode.ts';
+import { CHUNK_BITS, fieldBits, type RecordReader, type RecordsCodec, recordBits, recordReader, recordsCodec } from './fieldCode.ts';
 import type { StateLayout } from './layout.ts';
 
 /** A group's members and a codec of their local data (each member's signature, as chunks). */
@@ -73,7 +73,7 @@ function packedKeys(layout: StateLayout, fixed: readonly number[][], cross: read
     lines.push(`if ((members & ${1 << i}) !== 0) {`, `let key = ${fields.length === 0 ? '0' : read(fields)};`);
     for (const byMember of cross) {
       const tuples = byMember[i]!;
-      const bits = tuples[0]!.reduce((a, f) => a + 32 - Math.clz32(layout.fieldMask[f]!), 0);
+      const bits = recordBits(layout, tuples[0]!);
       const a = tuples.map((_, j) => `a${j}`);
       lines.push(`{ let ${tuples.map((tuple, j) => `${a[j]} = ${read(tuple)}`).join(', ')};`);
       for (let round = 0; round < tuples.length; round++) {

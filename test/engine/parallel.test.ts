@@ -28,6 +28,14 @@ function counters(args: CounterArgs, options: { maxStates?: number } = {}): Expl
 /** The figures that must not depend on the number of threads. */
 const figures = (r: ExploreResult) => ({ verdict: r.verdict, property: r.property, states: r.states, transitions: r.transitions, depth: r.depth });
 
+/** A binary tree of 7 nodes whose 4 leaves each have `fan` successors, final leaves (levels of 1, 2, 4 and 4*fan states). */
+function fanOutGraph(fan: number): GraphArgs {
+	const succ: [number, number][][] = [[[0, 1], [1, 2]], [[0, 3], [1, 4]], [[0, 5], [1, 6]]];
+	for (let v = 3; v <= 6; v++) succ[v] = Array.from({ length: fan }, (_, a): [number, number] => [a, 7 + (v - 3) * fan + a]);
+	const leaves = Array.from({ length: 4 * fan }, (_, i) => 7 + i);
+	return { spec: { nodes: 7 + 4 * fan, threads: 1, actionThreads: leaves.slice(0, fan).fill(0), succ, final: leaves }, bad: [] };
+}
+
 describe(`exploreParallel vs explore on random graphs (seed ${testSeed})`, () => {
 	it("2 workers: same verdict; 'holds' with the same states, transitions and depth; the least shortest counterexample", async () => {
 		const seen = { holds: 0, good: 0, deadlock: 0 };
@@ -94,10 +102,7 @@ describe("exploreParallel on the K^n counter", () => {
 	it("a level that outgrows the store mid-way (a fan-out of 3000 after a branching of 2) pauses, grows and gives the same figures", async () => {
 		// levels of 1, 2, 4 and 12000 states: the first capacity (4096) and the estimate from branching 2 are both too small
 		const fan = 3000;
-		const succ: [number, number][][] = [[[0, 1], [1, 2]], [[0, 3], [1, 4]], [[0, 5], [1, 6]]];
-		for (let v = 3; v <= 6; v++) succ[v] = Array.from({ length: fan }, (_, a): [number, number] => [a, 7 + (v - 3) * fan + a]);
-		const leaves = Array.from({ length: 4 * fan }, (_, i) => 7 + i);
-		const args: GraphArgs = { spec: { nodes: 7 + 4 * fan, threads: 1, actionThreads: leaves.slice(0, fan).fill(0), succ, final: leaves }, bad: [] };
+		const args = fanOutGraph(fan);
 		const par = await exploreParallel(factory("graphBundle", args), { workers: 2 });
 		expect(figures(par)).toEqual(figures(sequential(args, true)));
 		expect(par.states).toBe(7 + 4 * fan);
@@ -151,10 +156,7 @@ describe("exploreParallel: bounds", () => {
 	it("a bound hit in a level that found no violation stops the run there: the rest of the level is not expanded", async () => {
 		// levels of 1, 2 and 4 states, then 4 states with 3000 successors each: the store fills during the first of those
 		const fan = 3000;
-		const succ: [number, number][][] = [[[0, 1], [1, 2]], [[0, 3], [1, 4]], [[0, 5], [1, 6]]];
-		for (let v = 3; v <= 6; v++) succ[v] = Array.from({ length: fan }, (_, a): [number, number] => [a, 7 + (v - 3) * fan + a]);
-		const leaves = Array.from({ length: 4 * fan }, (_, i) => 7 + i);
-		const args: GraphArgs = { spec: { nodes: 7 + 4 * fan, threads: 1, actionThreads: leaves.slice(0, fan).fill(0), succ, final: leaves }, bad: [] };
+		const args = fanOutGraph(fan);
 		const r = await exploreParallel(factory("graphBundle", args), { workers: 2, maxStates: 100 });
 		expect(r).toMatchObject({ verdict: "incomplete", stoppedBy: "max-states", states: 100 });
 		// each explorer finishes the state it is expanding (one chunk: one state here), no more
