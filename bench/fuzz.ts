@@ -12,6 +12,7 @@ import { formatTable } from '../checker/report/table.ts';
 import type { ViewProperty } from '../checker/xstate/index.ts';
 import { compileStepSystem } from '../checker/xstate/stepMachine.ts';
 import { guestMode } from '../specs/guest-mode.ts';
+import { median } from './median.ts';
 
 export interface FuzzBenchRow {
   readonly vcpus: number;
@@ -36,10 +37,6 @@ export interface FuzzBenchOptions {
   readonly repetitions?: number;
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 /** Measures the throughput rows (the figures of this run on this machine). */
 export function benchFuzz(options: FuzzBenchOptions = {}): FuzzBenchRow[] {

@@ -1,5 +1,7 @@
 /**
  * `npm run bench`: kvmcheck's figures on guest-mode, measured in this run on this machine.
+ *   0. the machine: random-read latency over a table as large as a big visited set (each lookup
+ *      of a big run misses the caches once; read the exploration figures against it);
  *   1. the compiled path against XState's own transition() on the small configuration, in one
  *      process, alternating runs; medians and their ratio;
  *   2. safety exploration at (vCPUs, requesters) = (2,2), (3,2), (4,2), symmetry on and off, 1 and
@@ -22,6 +24,8 @@ import { benchFuzz, formatFuzzBench } from './fuzz.ts';
 import { benchHvVpindex, formatHvVpindexBench } from './hv-vpindex.ts';
 import { memoryModelRows } from './memoryModel.ts';
 import { runOne, type RunOneArgs, type RunOneResult } from './runOne.ts';
+import { median } from './median.ts';
+import type { MemoryLatency, MemoryLatencyArgs } from './memoryLatency.ts';
 
 const argv = process.argv.slice(2);
 const json = argv.includes('--json');
@@ -30,10 +34,6 @@ const boundIndex = argv.indexOf('--max-seconds');
 const maxSeconds = boundIndex >= 0 ? Number(argv[boundIndex + 1]) : quick ? 60 : 300;
 const reps = quick ? 1 : 3;
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const perSecond = (r: RunOneResult): number => r.states / Math.max(r.seconds, 1e-9);
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const log = (s: string): void => {
@@ -63,12 +63,19 @@ function compiledVsInterpreted() {
   };
 }
 
-function childRun(args: RunOneArgs): RunOneResult {
-  const script = fileURLToPath(new URL('./runOne.ts', import.meta.url));
+/**
+ * Runs bench module `module` in a child process with `args` (JSON) and parses the JSON line it
+ * prints last. A child of its own per measurement: peak RSS is per run (a child starts with the
+ * peak its parent had when it was forked, so the parent keeps nothing big).
+ */
+function inChild<A, R>(module: string, args: A): R {
+  const script = fileURLToPath(new URL(module, import.meta.url));
   const r = spawnSync(process.execPath, ['--import', 'tsx', script, JSON.stringify(args)], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`child run failed: ${r.stderr.split('\n')[0]}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as RunOneResult;
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as R;
 }
+
+const childRun = (args: RunOneArgs): RunOneResult => inChild('./runOne.ts', args);
 
 /** Worker counts run at each configuration: 1 and 2, except with symmetry off under --quick (1 only). */
 const workerCounts = (symmetry: boolean): number[] => (symmetry || !quick ? [1, 2] : [1]);
@@ -93,6 +100,15 @@ function scaling() {
 }
 
 log('kvmcheck bench: guest-mode, variant kernel, safety properties\n');
+log('0. this machine: random reads from a 512 MB table (the visited set of a big run is larger), ns per read, medians');
+const machine = inChild<MemoryLatencyArgs, MemoryLatency>('./memoryLatency.ts', { megabytes: 512, reads: quick ? 1 << 20 : 1 << 22, repetitions: reps });
+log(
+  formatTable(
+    ['dependent (each address from the last read)', 'independent (misses overlap)'],
+    [[machine.dependentNs.toFixed(1), machine.independentNs.toFixed(1)]],
+  ),
+);
+log('');
 log('1. compiled path vs XState transition() (same process, alternating runs)');
 const cvx = compiledVsInterpreted();
 log(
@@ -154,4 +170,4 @@ log(
 log('\n6. fuzzing throughput (guest-mode kernel, safety properties checked on every state)');
 const fz = benchFuzz();
 log(formatFuzzBench(fz));
-if (json) console.log(JSON.stringify({ compiledVsInterpreted: cvx, scaling: scale, external, hvVpindex: hv, memoryModels: mm, fuzz: fz }, null, 2));
+if (json) console.log(JSON.stringify({ machine, compiledVsInterpreted: cvx, scaling: scale, external, hvVpindex: hv, memoryModels: mm, fuzz: fz }, null, 2));
