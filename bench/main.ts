@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: kvmcheck's figures on guest-mode, measured in this run on this machine.
- *   0. the machine: random-read latency over a table as large as a big visited set (each lookup
- *      of a big run misses the caches once; read the exploration figures against it);
+ *   0. the machine: random-read latency over a table as large as a big visited set (a lookup of
+ *      a big run that misses the caches pays the dependent figure; read the exploration figures
+ *      against it);
  *   1. the compiled path against XState's own transition() on the small configuration, in one
  *      process, alternating runs; medians and their ratio;
  *   2. safety exploration at (vCPUs, requesters) = (2,2), (3,2), (4,2), symmetry on and off, 1 and
