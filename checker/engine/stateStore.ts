@@ -8,19 +8,11 @@ export const NO_ROOM = -0x80000000;
 
 const EMPTY = -1;
 const INITIAL_STATES = 1024;
-/**
- * The most a visited-set index is loaded (this store's and the parallel SharedStore's): linear
- * probing's misses walk 1/2 (1 + 1/(1-load)^2) slots on average, 8.5 at 3/4 full against 2.5 at half.
- * guest-mode 3x2 exhaustive with symmetry, 1 thread, took 71.8 and 79.2 s at 1/2 against 78.4 and
- * 82.6 s at 3/4 (alternating runs), in the same final 2^26 slots; with 2 threads 62.6 and 52.5 s
- * against 49.9 and 58.7 s (noise).
- */
-export const MAX_LOAD = 0.5;
 
 /**
  * The set of visited states: an append-only store of fixed-width states with dense ids
  * (0, 1, 2, ... in insertion order), indexed by an open-addressing hash table (linear probing,
- * load ≤ MAX_LOAD, doubling) whose slots hold an id and its state's hash, plus per-id BFS tree links (`parent`, `via` action) and `labelStride`
+ * load ≤ 0.75, doubling) whose slots hold an id and its state's hash, plus per-id BFS tree links (`parent`, `via` action) and `labelStride`
  * bytes of per-state labels. All memory comes from a MemoryBudget; when it refuses, the store
  * stays consistent and `findOrAdd` returns NO_ROOM.
  */
@@ -68,10 +60,10 @@ export class StateStore {
 		this.via = need(budget.alloc(Int32Array, cap));
 		this.labels = need(budget.alloc(Uint8Array, cap * labelStride));
 		let size = 16;
-		while (size * MAX_LOAD < cap) size *= 2;
+		while (size * 0.75 < cap) size *= 2;
 		this.table = need(budget.alloc(Int32Array, 2 * size)).fill(EMPTY);
 		this.mask = size - 1;
-		this.maxLoad = Math.floor(size * MAX_LOAD);
+		this.maxLoad = Math.floor(size * 0.75);
 	}
 
 	/** A store holding at most `maxStates` states, or null when the budget refuses even the first arrays. */
@@ -197,7 +189,7 @@ export class StateStore {
 		this.budget.release(old);
 		this.table = table;
 		this.mask = mask;
-		this.maxLoad = Math.floor(size * MAX_LOAD);
+		this.maxLoad = Math.floor(size * 0.75);
 		return true;
 	}
 }

@@ -1,6 +1,6 @@
 import { hashWords } from "../hash.ts";
 import type { MemoryBudget } from "../memory.ts";
-import { MAX_LOAD, NO_ROOM } from "../stateStore.ts";
+import { NO_ROOM } from "../stateStore.ts";
 import { COUNT, type StoreBuffers } from "./control.ts";
 import { bfsPath } from "../trace.ts";
 
@@ -8,6 +8,8 @@ import { bfsPath } from "../trace.ts";
 const EMPTY = 0;
 const BUSY = 1;
 const TAG_BASE = 2;
+/** The table is sized so that a full store loads it to at most 3/4. */
+const MAX_LOAD = 0.75;
 /** Largest capacity: ids and tags must stay below 2^31, the table below 2^31 words. */
 export const MAX_CAPACITY = Math.floor(2 ** 29 * MAX_LOAD);
 
