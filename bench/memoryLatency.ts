@@ -39,16 +39,16 @@ function random(seed: number): () => number {
 
 /** `next[i]`: the line after line i in one random cycle through all `lines` lines (Sattolo's shuffle). */
 export function randomCycle(lines: number, seed = 1): Int32Array {
-  const order = new Int32Array(lines);
-  for (let i = 0; i < lines; i++) order[i] = i;
+  const next = new Int32Array(lines);
+  for (let i = 0; i < lines; i++) next[i] = i;
   const rnd = random(seed);
   for (let i = lines - 1; i > 0; i--) {
     const j = rnd() % i;
-    const t = order[i]!;
-    order[i] = order[j]!;
-    order[j] = t;
+    const t = next[i]!;
+    next[i] = next[j]!;
+    next[j] = t;
   }
-  return order;
+  return next;
 }
 
 export interface MemoryLatencyArgs {

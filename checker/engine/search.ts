@@ -1,3 +1,4 @@
+import { canonicalCopy } from "./canonicalCopy.ts";
 import { EdgeStore } from "./edgeStore.ts";
 import { NO_ROOM, StateStore } from "./stateStore.ts";
 import type { Property, TransitionSystem } from "./TransitionSystem.ts";
@@ -71,14 +72,7 @@ export class Search {
 			this.succCount++;
 			if (this.halted) return;
 			const canon = this.cfg.canonicalize;
-			let src = next;
-			if (canon !== null) {
-				// the state being expanded is a representative: the canonicalizer's hint
-				src = this.canonBuf;
-				// a word loop: TypedArray.prototype.set costs more than the copy of a few words
-				for (let w = 0; w < src.length; w++) src[w] = next[w] as number;
-				canon(src, this.expandBuf);
-			}
+			const src = canon === null ? next : canonicalCopy(canon, next, this.canonBuf, this.expandBuf);
 			const r = this.store.findOrAdd(src, this.current, action);
 			if (r === NO_ROOM) {
 				this.stop(this.store.fullReason);

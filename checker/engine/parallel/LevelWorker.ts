@@ -1,3 +1,4 @@
+import { canonicalCopy } from "../canonicalCopy.ts";
 import type { SafetyProperty } from "../search.ts";
 import { NO_ROOM } from "../stateStore.ts";
 import type { TransitionSystem } from "../TransitionSystem.ts";
@@ -73,14 +74,8 @@ export class LevelWorker {
 			this.succCount++;
 			if (this.noInsert) return;
 			const store = this.store as SharedStore;
-			let src = next;
 			const canon = this.canonicalize;
-			if (canon !== null) {
-				// as in the sequential engine: the state being expanded is a representative, the canonicalizer's hint
-				src = this.canonBuf;
-				for (let w = 0; w < src.length; w++) src[w] = next[w] as number; // as in search.ts: cheaper than set()
-				canon(src, this.expandBuf);
-			}
+			const src = canon === null ? next : canonicalCopy(canon, next, this.canonBuf, this.expandBuf);
 			const r = store.findOrAdd(src, this.current, action);
 			if (r >= 0) return;
 			if (r === NO_ROOM) {
