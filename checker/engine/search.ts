@@ -72,7 +72,7 @@ export class Search {
 			this.succCount++;
 			if (this.halted) return;
 			const canon = this.cfg.canonicalize;
-			const src = canon === null ? next : canonicalCopy(canon, next, this.canonBuf, this.expandBuf);
+			const src = canon === null ? next : canonicalCopy(canon, next, this.canonBuf);
 			const r = this.store.findOrAdd(src, this.current, action);
 			if (r === NO_ROOM) {
 				this.stop(this.store.fullReason);

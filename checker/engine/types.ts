@@ -20,16 +20,15 @@ export interface ExploreOptions {
 	 * Symmetry reduction: rewrites a state in place to the representative of its orbit. Must be a
 	 * symmetry of the system and of every property, and a canonical form: every state of an orbit
 	 * maps to the same representative, which it leaves unchanged. Ignored (with a warning) when
-	 * liveness properties are checked. The search passes `from`, the representative whose successor `state` is, as a hint
-	 * (e.g. to see which fields changed); the result must not depend on it.
+	 * liveness properties are checked.
 	 */
 	canonicalize?: Canonicalize;
 	/** Called about every 0.5 s during the search. */
 	onProgress?: (p: Progress) => void;
 }
 
-/** Rewrites `state` in place to its orbit's representative; `from`: a representative it is a successor of (a hint). */
-export type Canonicalize = (state: Uint32Array, from?: Uint32Array) => void;
+/** Rewrites `state` in place to its orbit's representative. */
+export type Canonicalize = (state: Uint32Array) => void;
 
 /** The bounds and reporting every search strategy runs under. */
 export interface SearchBounds {

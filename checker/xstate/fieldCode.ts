@@ -19,7 +19,7 @@ const widthOf = (layout: StateLayout, f: number): number => 32 - Math.clz32(layo
 export const recordBits = (layout: StateLayout, fields: readonly number[]): number => fields.reduce((a, f) => a + widthOf(layout, f), 0);
 
 /** Cuts a record's fields into consecutive chunks of at most CHUNK_BITS bits. */
-function chunksOf(layout: StateLayout, fields: readonly number[]): number[][] {
+export function chunksOf(layout: StateLayout, fields: readonly number[]): number[][] {
   const chunks: number[][] = [[]];
   let bits = 0;
   for (const f of fields) {

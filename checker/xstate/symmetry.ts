@@ -7,13 +7,14 @@
  * ordered by a key that no permutation of the other groups changes (its fixed data, then its
  * cross-group tuples sorted); only members whose keys tie are enumerated, and the smallest result
  * of sorting the largest group under each candidate order is kept. Usually nothing ties, so one
- * sort does. During a search most states are successors of a representative that differ from it
- * in one or two members' data: given that representative, only their keys and places are checked.
+ * sort does: that common case runs as one generated function (symmetryCode.ts) where the keys fit
+ * one chunk each and no group is big; this module's loops serve the other layouts and the ties.
  */
 import { ConventionError } from './conventions.ts';
 import type { Canonicalize } from '../engine/types.ts';
-import { CHUNK_BITS, fieldBits, type RecordReader, type RecordsCodec, recordBits, recordReader, recordsCodec } from './fieldCode.ts';
+import { CHUNK_BITS, type RecordsCodec, recordsCodec } from './fieldCode.ts';
 import type { StateLayout } from './layout.ts';
+import { type EnumeratedCode, fastCanonicalCode, MAX_GENERATED_MEMBERS, type PackedKeys, packedKeysCode } from './symmetryCode.ts';
 
 /** A group's members and a codec of their local data (each member's signature, as chunks). */
 interface GroupPlan {
@@ -52,38 +53,8 @@ interface InvariantPlan {
   readonly keyLength: number;
   /** When every key fits one chunk (fixed data and sorted tuples concatenated into one integer): its generated reader. */
   readonly packed: PackedKeys | null;
-}
-
-/** Sets keys[i] to the packed invariant key of member i, for every member i in the bit mask `members`. */
-type PackedKeys = (s: Uint32Array, keys: Int32Array, members: number) => void;
-
-/**
- * Generates PackedKeys: per member, its fixed data and tuples read by `recordReader`s, each cross
- * group's tuples sorted by a sorting network on locals (odd-even transposition: a tuple count is
- * the size of another group, small), concatenated with shifts.
- */
-function packedKeys(layout: StateLayout, fixed: readonly number[][], cross: readonly (readonly number[][][])[]): PackedKeys {
-  const readers: RecordReader[] = [];
-  const read = (fields: readonly number[]): string => {
-    readers.push(recordReader(layout, fields));
-    return `r[${readers.length - 1}](s)`;
-  };
-  const lines = ['let t = 0;'];
-  fixed.forEach((fields, i) => {
-    lines.push(`if ((members & ${1 << i}) !== 0) {`, `let key = ${fields.length === 0 ? '0' : read(fields)};`);
-    for (const byMember of cross) {
-      const tuples = byMember[i]!;
-      const bits = recordBits(layout, tuples[0]!);
-      const a = tuples.map((_, j) => `a${j}`);
-      lines.push(`{ let ${tuples.map((tuple, j) => `${a[j]} = ${read(tuple)}`).join(', ')};`);
-      for (let round = 0; round < tuples.length; round++) {
-        for (let j = round % 2; j + 1 < tuples.length; j += 2) lines.push(`if (${a[j]} > ${a[j + 1]}) { t = ${a[j]}; ${a[j]} = ${a[j + 1]}; ${a[j + 1]} = t; }`);
-      }
-      lines.push(`key = ${a.reduce((key, x) => `((${key}) << ${bits}) | ${x}`, 'key')}; }`);
-    }
-    lines.push(`keys[${i}] = key;`, '}');
-  });
-  return new Function('r', `return function packedKeys(s, keys, members) {\n${lines.join('\n')}\n};`)(readers) as PackedKeys;
+  /** The fields behind `fixed` (per member) and `cross` (per other group, per member, per tuple). */
+  readonly fields: Pick<EnumeratedCode, 'fixed' | 'cross'>;
 }
 
 function invariantPlan(layout: StateLayout, group: string, symmetric: readonly string[]): InvariantPlan {
@@ -122,7 +93,8 @@ function invariantPlan(layout: StateLayout, group: string, symmetric: readonly s
     fixed: fixedCodec,
     cross,
     keyLength: packed ? 1 : fixedCodec.chunks + cross.reduce((a, c) => a + c.tuples * c.codec.chunks, 0),
-    packed: packed ? packedKeys(layout, fixed, [...crossByGroup.values()]) : null,
+    packed: packed ? packedKeysCode(layout, { fixed, cross: [...crossByGroup.values()] }) : null,
+    fields: { fixed, cross: [...crossByGroup.values()] },
   };
 }
 
@@ -164,41 +136,21 @@ function sortRecords(xs: Int32Array, from: number, n: number, len: number): void
   }
 }
 
-/**
- * Which of `parts` (bits per word) a step from `from` to `s` changed: bit k for part k; and bit
- * NEW_FROM when `from` differs from `last`.
- */
-type ChangeMask = (s: Uint32Array, from: Uint32Array, last: Uint32Array) => number;
-const NEW_FROM = 1 << 30;
-
-/** Generates a ChangeMask for at most 30 parts, with every word and mask inline (from the layout's integers only). */
-function changeMask(words: number, parts: readonly Uint32Array[]): ChangeMask {
-  const ws = Array.from({ length: words }, (_, w) => w);
-  const lines = [
-    `const ${ws.map((w) => `f${w} = from[${w}], d${w} = s[${w}] ^ f${w}`).join(', ')};`,
-    `let m = (${ws.map((w) => `(f${w} ^ last[${w}])`).join(' | ')}) !== 0 ? ${NEW_FROM} : 0;`,
-  ];
-  parts.forEach((bits, k) => {
-    const terms = [...bits].flatMap((b, w) => (b === 0 ? [] : [`(d${w} & ${b | 0})`]));
-    if (terms.length > 0) lines.push(`if ((${terms.join(' | ')}) !== 0) m |= ${1 << k};`);
-  });
-  return new Function('s', 'from', 'last', [...lines, 'return m;'].join('\n')) as ChangeMask;
-}
-
 /** Results of ordering an enumerated group by invariant key. */
 const IDENTITY = 0;
 const PERMUTED = 1;
 const TIED = 2;
 
-/**
- * Returns an in-place canonicalizer for the layout's symmetric groups, or null when it has none.
- * Given `from`, a representative whose successor the state is, it takes the common cases cheaply:
- * when the step changed none of the data the enumerated groups are ordered by, their order is that
- * of `from` (when it has no ties); otherwise they are ordered again. Either way, when that order
- * is the identity, the sorted group of `from` was sorted and only the members the step changed can
- * be out of place: one is checked against its neighbours, several are sorted again.
- */
-export function symmetryCanonicalizer(layout: StateLayout): Canonicalize | null {
+export interface SymmetryOptions {
+  /**
+   * Run the common case as generated code: where the layout allows it (default), always (a RangeError
+   * where it does not), or never (tests compare both).
+   */
+  readonly generated?: boolean;
+}
+
+/** Returns an in-place canonicalizer for the layout's symmetric groups, or null when it has none. */
+export function symmetryCanonicalizer(layout: StateLayout, options: SymmetryOptions = {}): Canonicalize | null {
   const names = layout.symmetric;
   const fieldsOf = names.map((name) => {
     const members = layout.groups[name];
@@ -212,25 +164,7 @@ export function symmetryCanonicalizer(layout: StateLayout): Canonicalize | null 
   if (plans.length === 0) return null;
   const sortedIndex = plans.reduce((best, p, i) => (p.members > plans[best]!.members ? i : best), 0);
   const sorted = plans[sortedIndex]!;
-  const enumeratedPlans = plans.flatMap((plan, g) => (g === sortedIndex ? [] : [{ plan, invariant: invariantPlan(layout, names[g]!, names), group: g }]));
-  // For the hint, one bit per member whose data a step changed (disjoint within a group, as the
-  // layout refuses a variable indexed twice by one group): the sorted group's members in bits
-  // 0 .. n-1, then each enumerated group's members from bit `shift` (no hint beyond 30 members in all).
-  const parts = plans.reduce((a, p) => a + p.members, 0);
-  const hintable = parts <= 30;
-  let shift = sorted.members;
-  const enumerated = enumeratedPlans.map((e) => {
-    const n = e.plan.members;
-    const keys = n * e.invariant.keyLength;
-    const entry = { ...e, shift, all: (1 << n) - 1, fromKeys: new Int32Array(keys), fromOrder: TIED };
-    shift += n;
-    return entry;
-  });
-  const changes = changeMask(
-    layout.stateWords,
-    hintable ? [...fieldsOf[sortedIndex]!, ...enumerated.flatMap((e) => fieldsOf[e.group]!)].map((fields) => fieldBits(layout, fields)) : [],
-  );
-  const membersChanged = (1 << sorted.members) - 1;
+  const enumerated = plans.flatMap((plan, g) => (g === sortedIndex ? [] : [{ plan, invariant: invariantPlan(layout, names[g]!, names), group: g }]));
   const maxN = Math.max(...plans.map((p) => p.members));
   const maxChunks = Math.max(1, ...plans.map((p) => p.codec.chunks));
   const maxKey = Math.max(1, ...enumerated.map((e) => e.invariant.keyLength));
@@ -267,14 +201,11 @@ export function symmetryCanonicalizer(layout: StateLayout): Canonicalize | null 
   };
 
   type Enumerated = (typeof enumerated)[number];
-  /**
-   * The invariant keys into invariantKeys[i*keyLength ..] of at least the members in the bit mask
-   * `members` (all of them unless the keys are packed): fixed data, then each cross group's tuples sorted.
-   */
-  const invariantKeysOf = (state: Uint32Array, e: Enumerated, members: number): void => {
+  /** The invariant keys into invariantKeys[i*keyLength ..]: fixed data, then each cross group's tuples sorted. */
+  const invariantKeysOf = (state: Uint32Array, e: Enumerated): void => {
     const inv = e.invariant;
     if (inv.packed !== null) {
-      inv.packed(state, invariantKeys, members);
+      inv.packed(state, invariantKeys);
       return;
     }
     const { fixed, keyLength } = inv;
@@ -334,7 +265,7 @@ export function symmetryCanonicalizer(layout: StateLayout): Canonicalize | null 
   const untiedCanonicalize = (state: Uint32Array): boolean => {
     for (let g = 0; g < enumerated.length; g++) {
       const e = enumerated[g]!;
-      invariantKeysOf(state, e, -1);
+      invariantKeysOf(state, e);
       const r = orderOfKeys(state, e);
       if (r === TIED) return false;
       if (r === PERMUTED) e.plan.codec.write(state, values, order);
@@ -370,7 +301,7 @@ export function symmetryCanonicalizer(layout: StateLayout): Canonicalize | null 
       const n = e.plan.members;
       const len = e.invariant.keyLength;
       const b = base[g]!;
-      invariantKeysOf(state, e, -1);
+      invariantKeysOf(state, e);
       for (let i = 0; i < n; i++) {
         let j = i - 1;
         for (; j >= 0 && compareRecords(invariantKeys, b[j]!, i, len) > 0; j--) b[j + 1] = b[j]!;
@@ -433,71 +364,12 @@ export function symmetryCanonicalizer(layout: StateLayout): Canonicalize | null 
     }
   };
 
-  // the last `from` seen (its successors come together) and its enumerated groups' keys and orders
-  const lastFrom = new Uint32Array(W);
-  const refreshFrom = (from: Uint32Array): void => {
-    for (let w = 0; w < W; w++) lastFrom[w] = from[w]!;
-    for (let g = 0; g < enumerated.length; g++) {
-      const e = enumerated[g]!;
-      invariantKeysOf(from, e, -1);
-      for (let k = 0; k < e.fromKeys.length; k++) e.fromKeys[k] = invariantKeys[k]!;
-      e.fromOrder = orderOfKeys(from, e);
-    }
-  };
-  refreshFrom(lastFrom); // the cache starts valid, for the all-zero words
-
-  /** Canonicalizes a successor of the representative `from` the cheap way; false when it cannot (`state` then still in its orbit). */
-  const hinted = (state: Uint32Array, from: Uint32Array): boolean => {
-    let m = changes(state, from, lastFrom);
-    if ((m & NEW_FROM) !== 0) {
-      refreshFrom(from);
-      m ^= NEW_FROM;
-    }
-    // no symmetric data changed: every permutation moves what it moved in `from`, which was its own representative
-    if (m === 0) return true;
-    let permuted = false;
-    for (let g = 0; g < enumerated.length; g++) {
-      const e = enumerated[g]!;
-      const changed = (m >>> e.shift) & e.all;
-      // an unchanged group has the keys and the order of `from` (the identity, unless tied)
-      let r = e.fromOrder;
-      if (changed !== 0) {
-        for (let k = 0; k < e.fromKeys.length; k++) invariantKeys[k] = e.fromKeys[k]!;
-        invariantKeysOf(state, e, changed);
-        r = orderOfKeys(state, e);
-      } else if (r === PERMUTED) return false; // `from` is not a representative
-      if (r === TIED) {
-        tiedCanonicalize(state);
-        return true;
-      }
-      if (r === PERMUTED) {
-        e.plan.codec.write(state, values, order);
-        permuted = true;
-      }
-    }
-    if (permuted) {
-      sortGroup(state);
-      return true;
-    }
-    // the enumerated groups are in order: only the sorted members the step changed may be out of place
-    const members = m & membersChanged;
-    if (members === 0) return true;
-    if ((members & (members - 1)) !== 0) {
-      sortGroup(state);
-      return true;
-    }
-    const changed = 31 - Math.clz32(members);
-    sorted.codec.read(state, values);
-    const len = sorted.codec.chunks;
-    const inPlace =
-      (changed === 0 || compareRecords(values, changed - 1, changed, len) <= 0) &&
-      (changed === sorted.members - 1 || compareRecords(values, changed, changed + 1, len) <= 0);
-    if (!inPlace) sortValues(state);
-    return true;
-  };
-
-  return (state, from) => {
-    if (from !== undefined && hintable && hinted(state, from)) return;
-    if (!untiedCanonicalize(state)) tiedCanonicalize(state);
+  // the common case generated (symmetryCode.ts): every enumerated group's keys fit one chunk, no group is big
+  const generable = enumerated.every((e) => e.invariant.packed !== null) && plans.every((p) => p.members <= MAX_GENERATED_MEMBERS);
+  if (options.generated === true && !generable) throw new RangeError('symmetry: this layout has no generated canonicalizer (an invariant key wider than one chunk, or a group too big)');
+  const generated = (options.generated ?? true) && generable;
+  const untied = generated ? fastCanonicalCode(layout, fieldsOf[sortedIndex]!, enumerated.map((e) => ({ ...e.invariant.fields, members: fieldsOf[e.group]! }))) : untiedCanonicalize;
+  return (state) => {
+    if (!untied(state)) tiedCanonicalize(state);
   };
 }

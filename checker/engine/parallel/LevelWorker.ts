@@ -75,7 +75,7 @@ export class LevelWorker {
 			if (this.noInsert) return;
 			const store = this.store as SharedStore;
 			const canon = this.canonicalize;
-			const src = canon === null ? next : canonicalCopy(canon, next, this.canonBuf, this.expandBuf);
+			const src = canon === null ? next : canonicalCopy(canon, next, this.canonBuf);
 			const r = store.findOrAdd(src, this.current, action);
 			if (r >= 0) return;
 			if (r === NO_ROOM) {
