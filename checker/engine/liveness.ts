@@ -28,16 +28,18 @@ export const TIMEOUT = -2;
  * A run violates it iff a reachable p∧¬q state reaches, through ¬q states only, a *fair* SCC of
  * the ¬q subgraph: a non-trivial SCC in which every thread either takes an internal edge or is
  * disabled (in the full graph) at some state, or a ¬q state with no successors (it stutters
- * forever). One iterative Tarjan pass over the ¬q subgraph; SCCs complete in reverse topological
- * order, so "can reach a fair SCC" is known for every successor SCC when an SCC completes.
+ * forever). One iterative Tarjan pass over the part of the ¬q subgraph that p∧¬q states reach (a
+ * p∧¬q state is the root of every search; what no such state reaches cannot matter); SCCs complete
+ * in reverse topological order, so "can reach a fair SCC" is known for every successor SCC when an
+ * SCC completes.
  * Work arrays are allocated once (via the budget) and reused across properties.
  */
 export class FairCycleFinder {
-	/** SCC id of each ¬q state (-1 for q states) after `check`. */
+	/** SCC id of each ¬q state that a p∧¬q state reaches through ¬q states (-1 for the others) after `check`. */
 	readonly sccOf: Int32Array;
 	/** 1 when SCC c is fair (a terminal state's singleton SCC is fair). */
 	readonly sccFair: Uint8Array;
-	/** 1 when the ¬q state can reach a fair SCC through ¬q states. */
+	/** 1 when the ¬q state (one that a p∧¬q state reaches) can reach a fair SCC through ¬q states. */
 	readonly canReach: Uint8Array;
 	/** Scratch arrays for the lasso builder too (free after `check`). */
 	readonly scratchA: Int32Array;
@@ -117,7 +119,7 @@ export class FairCycleFinder {
 		let top = 0;
 		let steps = 0;
 		for (let root = 0; root < n; root++) {
-			if (index[root] !== -1 || ((labels[root * stride + j] as number) & LABEL_Q) !== 0) continue;
+			if (index[root] !== -1 || ((labels[root * stride + j] as number) & (LABEL_P | LABEL_Q)) !== LABEL_P) continue;
 			index[root] = low[root] = counter++;
 			stack[top++] = root;
 			callNode[0] = root;

@@ -4,7 +4,7 @@
  * invariant keys, then the sorted group sorted by its members' data — each by a sorting network on
  * locals, with every field's word, shift and mask inline. The general algorithm's loops over
  * records held in arrays, with a call per codec, cost twice as much (guest-mode 3x2: 128 against
- * 60 ns a state, scratch micro-benchmark over the successors of a million representatives).
+ * 60 ns a call, scratch micro-benchmark over the successors of a million representatives).
  *
  * The result is the one the general algorithm computes: a sorting network and an insertion sort
  * put the same keys in the same order, and members whose keys are equal are either identical (so
