@@ -51,6 +51,31 @@ export function concatSource(layout: StateLayout, fields: readonly number[], wor
   return terms.join(' | ');
 }
 
+/** One field's share of a chunk being written back: its word, its bits there, and the source of its value in place. */
+export interface FieldWrite {
+  readonly word: number;
+  readonly bits: number;
+  readonly source: string;
+}
+
+/**
+ * The inverse of `concatSource`: per field of `fields` (a chunk), the source of its bits, in place in
+ * its word, taken from the chunk value `value` (the source of an expression).
+ */
+export function splitSource(layout: StateLayout, fields: readonly number[], value: string): FieldWrite[] {
+  const writes: FieldWrite[] = [];
+  let below = 0;
+  for (let k = fields.length - 1; k >= 0; k--) {
+    const f = fields[k]!;
+    const m = layout.fieldMask[f]!;
+    const shift = layout.fieldShift[f]!;
+    const bits = below === 0 ? `(${value} & ${m})` : `((${value} >>> ${below}) & ${m})`;
+    writes.push({ word: layout.fieldWord[f]!, bits: (m << shift) >>> 0, source: shift === 0 ? bits : `(${bits} << ${shift})` });
+    below += widthOf(layout, f);
+  }
+  return writes;
+}
+
 /** Reads one record: its single chunk as a number (bits <= CHUNK_BITS). */
 export type RecordReader = (s: Uint32Array) => number;
 
@@ -89,16 +114,9 @@ export function recordsCodec(layout: StateLayout, records: readonly (readonly nu
     recordChunks.forEach((fields, c) => {
       reads.push(`out[${i * chunks + c}] = ${concatSource(layout, fields)};`);
       writes.push(`x = values[order[${i}] * ${chunks} + ${c}];`);
-      let below = 0;
-      for (let k = fields.length - 1; k >= 0; k--) {
-        const f = fields[k]!;
-        const w = layout.fieldWord[f]!;
-        const m = layout.fieldMask[f]!;
-        const shift = layout.fieldShift[f]!;
-        clear.set(w, (clear.get(w) ?? 0) | ((m << shift) >>> 0));
-        const bits = below === 0 ? `(x & ${m})` : `((x >>> ${below}) & ${m})`;
-        writes.push(`s[${w}] |= ${shift === 0 ? bits : `${bits} << ${shift}`};`);
-        below += widthOf(layout, f);
+      for (const { word, bits, source } of splitSource(layout, fields, 'x')) {
+        clear.set(word, (clear.get(word) ?? 0) | bits);
+        writes.push(`s[${word}] |= ${source};`);
       }
     });
   });

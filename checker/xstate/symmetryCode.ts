@@ -11,7 +11,7 @@
  * their order does not matter) or make the generated function give up (a tie: the slow path
  * enumerates the tied orders).
  */
-import { chunksOf, concatSource, recordBits } from './fieldCode.ts';
+import { chunksOf, concatSource, recordBits, splitSource } from './fieldCode.ts';
 import type { StateLayout } from './layout.ts';
 
 /** An enumerated group, as the generated code orders it. */
@@ -87,16 +87,9 @@ function writeRecords(layout: StateLayout, chunks: readonly (readonly number[])[
   const terms: string[][] = Array.from({ length: W }, () => []);
   chunks.forEach((ch, i) => {
     ch.forEach((fields, k) => {
-      let below = 0;
-      for (let f = fields.length - 1; f >= 0; f--) {
-        const field = fields[f]!;
-        const w = layout.fieldWord[field]!;
-        const mask = layout.fieldMask[field]!;
-        const shift = layout.fieldShift[field]!;
-        clear[w]! |= (mask << shift) >>> 0;
-        const bits = below === 0 ? `(${name}${i}_${k} & ${mask})` : `((${name}${i}_${k} >>> ${below}) & ${mask})`;
-        terms[w]!.push(shift === 0 ? bits : `(${bits} << ${shift})`);
-        below += 32 - Math.clz32(mask);
+      for (const { word, bits, source } of splitSource(layout, fields, `${name}${i}_${k}`)) {
+        clear[word]! |= bits;
+        terms[word]!.push(source);
       }
     });
   });
