@@ -129,10 +129,3 @@ export function recordsCodec(layout: StateLayout, records: readonly (readonly nu
     write: new Function('s', 'values', 'order', ['let x = 0;', ...clears, ...writes].join('\n')) as RecordsCodec['write'],
   };
 }
-
-/** The bits of `fields`, per word of the packed state. */
-export function fieldBits(layout: StateLayout, fields: Iterable<number>): Uint32Array {
-  const bits = new Uint32Array(layout.stateWords);
-  for (const f of fields) bits[layout.fieldWord[f]!]! |= (layout.fieldMask[f]! << layout.fieldShift[f]!) >>> 0;
-  return bits;
-}

@@ -84,17 +84,17 @@ function invariantPlan(layout: StateLayout, group: string, symmetric: readonly s
       }
     });
   }
+  const fields = { fixed, cross: [...crossByGroup.values()] };
   const fixedCodec = recordsCodec(layout, fixed);
-  const cross = [...crossByGroup.values()].map((byMember) => ({ codec: recordsCodec(layout, byMember.flat()), tuples: byMember[0]!.length }));
+  const cross = fields.cross.map((byMember) => ({ codec: recordsCodec(layout, byMember.flat()), tuples: byMember[0]!.length }));
   const keyBits = fixedCodec.bits + cross.reduce((a, c) => a + c.tuples * c.codec.bits, 0);
-  // members <= 30: the member masks are small integers
-  const packed = keyBits <= CHUNK_BITS && members.length <= 30;
+  const packed = keyBits <= CHUNK_BITS;
   return {
     fixed: fixedCodec,
     cross,
     keyLength: packed ? 1 : fixedCodec.chunks + cross.reduce((a, c) => a + c.tuples * c.codec.chunks, 0),
-    packed: packed ? packedKeysCode(layout, { fixed, cross: [...crossByGroup.values()] }) : null,
-    fields: { fixed, cross: [...crossByGroup.values()] },
+    packed: packed ? packedKeysCode(layout, fields) : null,
+    fields,
   };
 }
 
