@@ -37,7 +37,6 @@ export interface FuzzBenchOptions {
   readonly repetitions?: number;
 }
 
-
 /** Measures the throughput rows (the figures of this run on this machine). */
 export function benchFuzz(options: FuzzBenchOptions = {}): FuzzBenchRow[] {
   const kernel = guestMode.variants.find((v) => v.name === 'kernel')!;

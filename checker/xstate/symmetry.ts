@@ -177,10 +177,11 @@ export function symmetryCanonicalizer(layout: StateLayout, options: SymmetryOpti
   const original = new Uint32Array(W);
   const candidate = new Uint32Array(W);
 
-  /** Sorts the sorted group by its members' data, already in `values` (equal members are identical). */
-  const sortValues = (state: Uint32Array): void => {
+  /** Sorts the sorted group by its members' data (equal members are identical: insertion sort, in place). */
+  const sortGroup = (state: Uint32Array): void => {
     const n = sorted.members;
     const len = sorted.codec.chunks;
+    sorted.codec.read(state, values);
     for (let i = 0; i < n; i++) order[i] = i;
     let identity = true;
     for (let i = 1; i < n; i++) {
@@ -194,10 +195,6 @@ export function symmetryCanonicalizer(layout: StateLayout, options: SymmetryOpti
       order[j + 1] = x;
     }
     if (!identity) sorted.codec.write(state, values, order);
-  };
-  const sortGroup = (state: Uint32Array): void => {
-    sorted.codec.read(state, values);
-    sortValues(state);
   };
 
   type Enumerated = (typeof enumerated)[number];
