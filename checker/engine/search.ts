@@ -1,6 +1,6 @@
-import { canonicalCopy } from "./canonicalCopy.ts";
 import { EdgeStore } from "./edgeStore.ts";
 import { NO_ROOM, StateStore } from "./stateStore.ts";
+import { BATCH_STATES, SuccessorBatch } from "./successorBatch.ts";
 import type { Property, TransitionSystem } from "./TransitionSystem.ts";
 import type { Canonicalize, Progress, SearchBounds, StopReason } from "./types.ts";
 
@@ -44,17 +44,14 @@ export class Search {
 
 	private readonly sys: TransitionSystem;
 	private readonly cfg: SearchConfig;
-	private readonly expandBuf: Uint32Array;
 	private readonly checkBuf: Uint32Array;
-	private readonly canonBuf: Uint32Array;
-	private readonly emit: (action: number, next: Uint32Array) => void;
+	private readonly initBuf: Uint32Array;
+	private readonly batch: SuccessorBatch;
 	/** No more states are stored (violation pending or bound hit). */
 	private halted = false;
 	/** The search loop must end after the current expansion. */
 	private finished = false;
-	private current = 0;
 	private level = 0;
-	private succCount = 0;
 	private lastProgress: number;
 
 	private constructor(sys: TransitionSystem, cfg: SearchConfig, store: StateStore, edges: EdgeStore | null) {
@@ -63,24 +60,9 @@ export class Search {
 		this.store = store;
 		this.edges = edges;
 		this.lastProgress = cfg.startTime;
-		this.expandBuf = new Uint32Array(sys.stateWords);
 		this.checkBuf = new Uint32Array(sys.stateWords);
-		this.canonBuf = new Uint32Array(sys.stateWords);
-		// Allocated once: the hot path allocates nothing per state.
-		this.emit = (action: number, next: Uint32Array): void => {
-			this.transitions++;
-			this.succCount++;
-			if (this.halted) return;
-			const canon = this.cfg.canonicalize;
-			const src = canon === null ? next : canonicalCopy(canon, next, this.canonBuf);
-			const r = this.store.findOrAdd(src, this.current, action);
-			if (r === NO_ROOM) {
-				this.stop(this.store.fullReason);
-				return;
-			}
-			const edges = this.edges;
-			if (edges !== null && !edges.add(r < 0 ? ~r : r, action)) this.stop("max-memory");
-		};
+		this.initBuf = new Uint32Array(sys.stateWords);
+		this.batch = new SuccessorBatch(sys, cfg.canonicalize);
 	}
 
 	/** A search ready to run, or null when the budget refuses even its first arrays. */
@@ -98,7 +80,7 @@ export class Search {
 	/** Runs the BFS to completion, to the first violation, or to a bound. */
 	run(): void {
 		const store = this.store;
-		const init = this.canonBuf;
+		const init = this.initBuf;
 		this.sys.initial(init);
 		if (this.cfg.canonicalize !== null) this.cfg.canonicalize(init);
 		if (store.findOrAdd(init, -1, -1) === NO_ROOM) {
@@ -110,10 +92,11 @@ export class Search {
 		let start = 0;
 		let end = 1;
 		while (start < end) {
-			for (let id = start; id < end; id++) {
-				this.expand(id);
+			for (let id = start; id < end; id += BATCH_STATES) {
+				const last = Math.min(id + BATCH_STATES, end);
+				this.expandBatch(id, last);
 				if (this.finished) return;
-				if ((id & 63) === 63) this.tick(id);
+				this.tick(last - 1);
 			}
 			// A pending safety violation is reported once its parent level has been scanned for deadlocks.
 			if (this.halted) return;
@@ -124,21 +107,41 @@ export class Search {
 		if (this.edges !== null && !this.edges.finish(store.count)) this.stoppedBy = "max-memory";
 	}
 
-	private expand(id: number): void {
+	/** Expands states `from..to-1` (one batch), in order. */
+	private expandBatch(from: number, to: number): void {
+		const batch = this.batch;
+		batch.expand(this.store, from, to);
+		let j = 0;
+		for (let id = from; id < to; id++) {
+			const end = batch.ends[id - from] as number;
+			this.expand(id, j, end);
+			if (this.finished) return;
+			j = end;
+		}
+	}
+
+	/** Stores state `id`'s successors, the batch's `j..end-1`; checks deadlock there and the properties on the new states. */
+	private expand(id: number, j: number, end: number): void {
 		const store = this.store;
-		const sys = this.sys;
-		const buf = this.expandBuf;
-		store.load(id, buf);
-		this.current = id;
-		this.succCount = 0;
+		const batch = this.batch;
+		this.transitions += end - j;
 		const before = store.count;
-		if (this.edges !== null && !this.halted && !this.edges.begin(id)) {
+		const edges = this.edges;
+		if (edges !== null && !this.halted && !edges.begin(id)) {
 			this.stop("max-memory");
 			return;
 		}
-		sys.load(buf);
-		sys.successors(this.emit);
-		if (this.succCount === 0 && this.cfg.checkDeadlock && !sys.isFinal()) {
+		const words = this.sys.stateWords;
+		for (let k = j; k < end && !this.halted; k++) {
+			const action = batch.actions[k] as number;
+			const r = store.findOrAddHashed(batch.words, k * words, batch.hashes[k] as number, id, action);
+			if (r === NO_ROOM) {
+				this.stop(store.fullReason);
+				break;
+			}
+			if (edges !== null && !edges.add(r < 0 ? ~r : r, action)) this.stop("max-memory");
+		}
+		if (end === j && this.cfg.checkDeadlock && !batch.isFinal(store, id)) {
 			this.violationId = id;
 			this.violationProperty = "deadlock";
 			this.stoppedBy = null;

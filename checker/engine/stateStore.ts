@@ -81,8 +81,15 @@ export class StateStore {
 	 * the given BFS links and returns `~id` (negative); returns NO_ROOM if it cannot be stored.
 	 */
 	findOrAdd(src: Uint32Array, parent: number, action: number): number {
-		const h = hashWords(src, this.words) | 0;
-		let i = this.probe(src, h);
+		return this.findOrAddHashed(src, 0, hashWords(src, this.words) | 0, parent, action);
+	}
+
+	/**
+	 * {@link findOrAdd} of the state at `src[off .. off+words)` whose hash (as an int32) the caller
+	 * computed with hashWords.
+	 */
+	findOrAddHashed(src: Uint32Array, off: number, h: number, parent: number, action: number): number {
+		let i = this.probe(src, off, h);
 		const found = this.table[2 * i] as number;
 		if (found !== EMPTY) return found;
 		const words = this.words;
@@ -99,8 +106,8 @@ export class StateStore {
 		this.table[2 * i] = id;
 		this.table[2 * i + 1] = h;
 		const store = this.data;
-		const off = id * words;
-		for (let k = 0; k < words; k++) store[off + k] = src[k] as number;
+		const at = id * words;
+		for (let k = 0; k < words; k++) store[at + k] = src[off + k] as number;
 		this.parent[id] = parent;
 		this.via[id] = action;
 		this.count = id + 1;
@@ -108,7 +115,7 @@ export class StateStore {
 	}
 
 	/** The slot holding `src` (hash `h`, as an int32), or the free slot where it would go. */
-	private probe(src: Uint32Array, h: number): number {
+	private probe(src: Uint32Array, from: number, h: number): number {
 		const words = this.words;
 		const table = this.table;
 		const data = this.data;
@@ -120,11 +127,16 @@ export class StateStore {
 			if (table[2 * i + 1] === h) {
 				const off = id * words;
 				let k = 0;
-				while (k < words && data[off + k] === src[k]) k++;
+				while (k < words && data[off + k] === src[from + k]) k++;
 				if (k === words) return i;
 			}
 			i = (i + 1) & mask;
 		}
+	}
+
+	/** Reads the index slot where a lookup of hash `h` (an int32) starts (see SuccessorBatch). */
+	touch(h: number): number {
+		return this.table[2 * (h & this.mask)] as number;
 	}
 
 	/** A fresh copy of state `id`. */

@@ -52,6 +52,19 @@ describe("explore: K^n counter", () => {
 		expectCounterPath(trace.states, trace.actions);
 	});
 
+	it("refuses a system that emits more successors than it has actions (its contract: one per action)", () => {
+		const sys = counterSystem(3, 1);
+		const twice: typeof sys = {
+			...sys,
+			successors: (emit) =>
+				sys.successors((a, next) => {
+					emit(a, next);
+					emit(a, next);
+				}),
+		};
+		expect(() => explore(twice, [])).toThrow(/more successors than the system has actions/);
+	});
+
 	it("checkDeadlock: false ignores terminal states", () => {
 		const r = explore(counterSystem(3, 3, { finalAtMax: false }), [], { checkDeadlock: false });
 		expect(r.verdict).toBe("holds");

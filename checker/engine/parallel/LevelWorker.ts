@@ -1,8 +1,7 @@
-import { canonicalCopy } from "../canonicalCopy.ts";
 import type { SafetyProperty } from "../search.ts";
 import { NO_ROOM } from "../stateStore.ts";
 import type { TransitionSystem } from "../TransitionSystem.ts";
-import type { Canonicalize } from "../types.ts";
+import { BATCH_STATES, SuccessorBatch } from "../successorBatch.ts";
 import { COUNT, CURSOR, EXACT, FULL, GROW, type LevelMessage, type LevelReport, margin, SCAN, STOP, type StoreBuffers, type WorkerInit } from "./control.ts";
 import type { SystemBundle } from "./factory.ts";
 import { SharedStore } from "./SharedStore.ts";
@@ -24,7 +23,6 @@ import { SharedStore } from "./SharedStore.ts";
 export class LevelWorker {
 	private readonly sys: TransitionSystem;
 	private readonly safety: readonly SafetyProperty[];
-	private readonly canonicalize: Canonicalize | null;
 	private readonly checkDeadlock: boolean;
 	private readonly control: Int32Array;
 	private readonly progress: Float64Array;
@@ -32,17 +30,13 @@ export class LevelWorker {
 	/** Most new states one state's expansion stores (one per action). */
 	private readonly actions: number;
 	private readonly workers: number;
-	private readonly expandBuf: Uint32Array;
 	private readonly checkBuf: Uint32Array;
-	private readonly canonBuf: Uint32Array;
+	private readonly batch: SuccessorBatch;
 	/** Ids stored by the current expansion (at most one per action). */
 	private readonly fresh: Int32Array;
-	private readonly emit: (action: number, next: Uint32Array) => void;
 	private readonly beforeChunk: (() => void) | null;
 	private store: SharedStore | null = null;
 	private freshCount = 0;
-	private succCount = 0;
-	private current = 0;
 	private end = 0;
 	private chunk = 1;
 	private exact = false;
@@ -58,7 +52,6 @@ export class LevelWorker {
 		this.beforeChunk = beforeChunk;
 		this.sys = sys;
 		this.safety = bundle.properties.filter((p): p is SafetyProperty => p.kind === "always");
-		this.canonicalize = bundle.canonicalize ?? null;
 		this.checkDeadlock = init.checkDeadlock;
 		this.control = new Int32Array(init.control);
 		this.progress = new Float64Array(init.progress);
@@ -66,28 +59,8 @@ export class LevelWorker {
 		this.actions = Math.max(1, sys.actions.length);
 		this.workers = init.workers;
 		this.fresh = new Int32Array(this.actions);
-		this.expandBuf = new Uint32Array(sys.stateWords);
 		this.checkBuf = new Uint32Array(sys.stateWords);
-		this.canonBuf = new Uint32Array(sys.stateWords);
-		// Allocated once: the hot path allocates nothing per state.
-		this.emit = (action: number, next: Uint32Array): void => {
-			this.succCount++;
-			if (this.noInsert) return;
-			const store = this.store as SharedStore;
-			const canon = this.canonicalize;
-			const src = canon === null ? next : canonicalCopy(canon, next, this.canonBuf);
-			const r = store.findOrAdd(src, this.current, action);
-			if (r >= 0) return;
-			if (r === NO_ROOM) {
-				this.noInsert = true;
-				Atomics.store(this.control, FULL, 1);
-				return;
-			}
-			if (this.freshCount === this.fresh.length) {
-				throw new Error("exploreParallel: a state emitted more successors than the system has actions (one per action at most)");
-			}
-			this.fresh[this.freshCount++] = ~r;
-		};
+		this.batch = new SuccessorBatch(sys, bundle.canonicalize ?? null);
 	}
 
 	/** Starts a level: expands frontier ids [start, end). */
@@ -137,24 +110,44 @@ export class LevelWorker {
 			const c = Atomics.add(control, CURSOR, this.chunk);
 			if (c >= this.end) return this.report(false);
 			const chunkEnd = Math.min(c + this.chunk, this.end);
-			for (let id = c; id < chunkEnd; id++) this.expand(id);
+			for (let id = c; id < chunkEnd; id += BATCH_STATES) this.expandBatch(id, Math.min(id + BATCH_STATES, chunkEnd));
 		}
 	}
 
-	private expand(id: number): void {
-		const sys = this.sys;
+	/** Expands states `from..to-1` (one batch), in order. */
+	private expandBatch(from: number, to: number): void {
+		const batch = this.batch;
+		batch.expand(this.store as SharedStore, from, to);
+		let j = 0;
+		for (let id = from; id < to; id++) {
+			const end = batch.ends[id - from] as number;
+			this.expand(id, j, end);
+			j = end;
+		}
+	}
+
+	/** Stores state `id`'s successors, the batch's `j..end-1`; checks deadlock there and the safety properties on the new states. */
+	private expand(id: number, j: number, end: number): void {
 		const store = this.store as SharedStore;
-		store.load(id, this.expandBuf);
-		this.current = id;
-		this.succCount = 0;
+		const batch = this.batch;
+		this.transitions += end - j;
+		this.totalTransitions += end - j;
 		this.freshCount = 0;
-		sys.load(this.expandBuf);
-		sys.successors(this.emit);
-		this.transitions += this.succCount;
-		this.totalTransitions += this.succCount;
-		if (this.succCount === 0 && this.checkDeadlock && !sys.isFinal()) {
+		const words = this.sys.stateWords;
+		for (let k = j; k < end && !this.noInsert; k++) {
+			const r = store.findOrAddHashed(batch.words, k * words, batch.hashes[k] as number, id, batch.actions[k] as number);
+			if (r >= 0) continue;
+			if (r === NO_ROOM) {
+				this.noInsert = true;
+				Atomics.store(this.control, FULL, 1);
+				break;
+			}
+			this.fresh[this.freshCount++] = ~r;
+		}
+		if (end === j && this.checkDeadlock && !batch.isFinal(store, id)) {
 			if (this.deadlockId < 0 || store.compare(id, this.deadlockId) < 0) this.deadlockId = id;
 		}
+		const sys = this.sys;
 		const safety = this.safety;
 		if (safety.length === 0) return;
 		for (let f = 0; f < this.freshCount; f++) {

@@ -151,15 +151,19 @@ export class SharedStore {
 	 * NO_ROOM when the capacity is exhausted.
 	 */
 	findOrAdd(src: Uint32Array, parent: number, action: number): number {
-		const h = hashWords(src, this.words) | 0;
+		return this.findOrAddHashed(src, 0, hashWords(src, this.words) | 0, parent, action);
+	}
+
+	/** {@link findOrAdd} of the state at `src[from .. from+words)`, whose hash (as an int32) the caller computed with hashWords. */
+	findOrAddHashed(src: Uint32Array, from: number, h: number, parent: number, action: number): number {
 		let k = (h & this.mask) << 1;
-		const seen = this.seek(src, h, k);
+		const seen = this.seek(src, from, h, k);
 		if (seen >= 0) return seen;
 		for (;;) {
-			const r = this.probe(src, h, k);
+			const r = this.probe(src, from, h, k);
 			if (r >= 0) return r;
 			k = ~r;
-			if (Atomics.compareExchange(this.table, k, EMPTY, BUSY) === EMPTY) return this.insert(k, h, src, parent, action);
+			if (Atomics.compareExchange(this.table, k, EMPTY, BUSY) === EMPTY) return this.insert(k, h, src, from, parent, action);
 			// another thread took the free slot: look again from it
 		}
 	}
@@ -172,27 +176,27 @@ export class SharedStore {
 	 * tag, after which its words are the published ones (the publisher's Atomics.store happens
 	 * before).
 	 */
-	private seek(src: Uint32Array, h: number, k: number): number {
+	private seek(src: Uint32Array, from: number, h: number, k: number): number {
 		const table = this.table;
 		const wrap = table.length - 1;
 		for (let at = k; ; at = (at + 2) & wrap) {
 			const tag = table[at] as number;
 			if (tag === EMPTY) return -1;
-			if (tag === BUSY || table[at + 1] !== h || !this.holds(tag - TAG_BASE, src)) continue;
+			if (tag === BUSY || table[at + 1] !== h || !this.holds(tag - TAG_BASE, src, from)) continue;
 			const id = tag - TAG_BASE;
 			if (id < this.settled) return id;
 			Atomics.load(table, at);
-			return this.holds(id, src) ? id : -1;
+			return this.holds(id, src, from) ? id : -1;
 		}
 	}
 
-	/** State `id`'s words are those of `src`. */
-	private holds(id: number, src: Uint32Array): boolean {
+	/** State `id`'s words are those at `src[from..]`. */
+	private holds(id: number, src: Uint32Array, from: number): boolean {
 		const words = this.words;
 		const data = this.data;
 		const off = id * words;
 		let w = 0;
-		while (w < words && data[off + w] === src[w]) w++;
+		while (w < words && data[off + w] === src[from + w]) w++;
 		return w === words;
 	}
 
@@ -200,20 +204,20 @@ export class SharedStore {
 	 * Walks the probe path of `src` (hash `h`) from tag index `k` with atomic reads, waiting out
 	 * BUSY slots: the id of `src` if found, else `~k` for the free slot where it would go.
 	 */
-	private probe(src: Uint32Array, h: number, k: number): number {
+	private probe(src: Uint32Array, from: number, h: number, k: number): number {
 		const table = this.table;
 		const wrap = table.length - 1;
 		for (;;) {
 			let tag = Atomics.load(table, k);
 			while (tag === BUSY) tag = Atomics.load(table, k);
 			if (tag === EMPTY) return ~k;
-			if (table[k + 1] === h && this.holds(tag - TAG_BASE, src)) return tag - TAG_BASE;
+			if (table[k + 1] === h && this.holds(tag - TAG_BASE, src, from)) return tag - TAG_BASE;
 			k = (k + 2) & wrap;
 		}
 	}
 
 	/** Fills the slot claimed at `table[k]` (BUSY) and publishes it. */
-	private insert(k: number, h: number, src: Uint32Array, parent: number, action: number): number {
+	private insert(k: number, h: number, src: Uint32Array, from: number, parent: number, action: number): number {
 		const table = this.table;
 		const id = Atomics.add(this.control, COUNT, 1);
 		if (id >= this.parent.length) {
@@ -223,12 +227,17 @@ export class SharedStore {
 		const words = this.words;
 		const data = this.data;
 		const off = id * words;
-		for (let w = 0; w < words; w++) data[off + w] = src[w] as number;
+		for (let w = 0; w < words; w++) data[off + w] = src[from + w] as number;
 		this.parent[id] = parent;
 		this.via[id] = action;
 		table[k + 1] = h;
 		Atomics.store(table, k, id + TAG_BASE);
 		return ~id;
+	}
+
+	/** Reads the index slot where a lookup of hash `h` (an int32) starts (see SuccessorBatch). */
+	touch(h: number): number {
+		return this.table[(h & this.mask) << 1] as number;
 	}
 
 	/** Copies state `id` into `out` (no allocation). */
