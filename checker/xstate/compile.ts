@@ -11,7 +11,7 @@ import type { Context, StateLayout, VarLayout } from './layout.ts';
 import { recordsCodec } from './fieldCode.ts';
 import { LearnedMemo } from './learnedMemo.ts';
 import { machineBasics } from './machineBasics.ts';
-import { conjunctionCode, type MemoLookUp, SettledCode, successorCode, type WordEdits } from './memoCode.ts';
+import { conjunctionCode, EditTable, type MemoLookUp, SettledCode, successorCode, type WordEdits } from './memoCode.ts';
 import type { StepEvent } from './machineSteps.ts';
 import { conjunctsOf } from './properties.ts';
 import { createTrackingView, FieldRecorder, TRACKED, type TrackedElements } from './readTracking.ts';
@@ -47,6 +47,9 @@ export interface CompiledSystem extends MachineSystem {
 
 /** One successor of one thread: its action and, per word, the bits it keeps and the bits it sets. */
 interface ThreadSuccessor extends StepInfo, WordEdits {}
+
+/** The step number of a disabled event. */
+const NO_STEP = -1;
 
 export interface CompileOptions {
   /**
@@ -101,8 +104,13 @@ export function compileMachine(machine: AnyStateMachine, options: CompileOptions
   const tracking = createTrackingView(layout, rec);
   const generateAfter = options.generateAfter ?? 256;
   // successors enumerated by one generated function once the memos settle
-  const generated = new SettledCode(generateAfter, () => successorCode(layout, allThreads, eventMemos));
-  const memos = machineSteps.steps.map((states) => states.map((events) => events.map(() => new LearnedMemo<ThreadSuccessor | null>(layout, generated.unsettle))));
+  const generated = new SettledCode(generateAfter, () => successorCode(layout, allThreads, eventMemos, editTable));
+  // Each event's memo holds a step number (NO_STEP: disabled): equal steps are one entry of
+  // `steps` and of `editTable`, however many keys lead to them.
+  const memos = machineSteps.steps.map((states) => states.map((events) => events.map(() => new LearnedMemo<number>(layout, generated.unsettle))));
+  const steps: ThreadSuccessor[] = [];
+  const stepNumbers = new Map<string, number>();
+  const editTable = new EditTable(W);
 
   /**
    * The word edits (keep, set) that turn `current` into `scratch`: fields in `always` are written whatever
@@ -179,8 +187,22 @@ export function compileMachine(machine: AnyStateMachine, options: CompileOptions
     return null;
   };
 
-  const eventMemos: MemoLookUp<ThreadSuccessor | null>[][][] = memos.map((states, t) =>
-    states.map((events, pc) => events.map((memo, i) => ({ memo, lookUp: (s: Uint32Array) => memo.get(s, rec, computeEvent, t, machineSteps.steps[t]![pc]![i]!) }))),
+  /** computeEvent's step as a step number. */
+  const computeStep = (t: number, ev: StepEvent): number => {
+    const step = computeEvent(t, ev);
+    if (step === null) return NO_STEP;
+    const key = JSON.stringify([step.action, [...step.keep], [...step.set], [...step.written], step.access, step.bits]);
+    let n = stepNumbers.get(key);
+    if (n === undefined) {
+      n = steps.push(step) - 1;
+      stepNumbers.set(key, n);
+      editTable.add(step);
+    }
+    return n;
+  };
+
+  const eventMemos: MemoLookUp<number>[][][] = memos.map((states, t) =>
+    states.map((events, pc) => events.map((memo, i) => ({ memo, lookUp: (s: Uint32Array) => memo.get(s, rec, computeStep, t, machineSteps.steps[t]![pc]![i]!) }))),
   );
   const allThreads = layout.threads.map((_, t) => t);
 
@@ -189,8 +211,9 @@ export function compileMachine(machine: AnyStateMachine, options: CompileOptions
     const events = machineSteps.steps[t]![pc]!;
     const eventMemos = memos[t]![pc]!;
     for (let i = 0; i < events.length; i++) {
-      const s = eventMemos[i]!.get(current, rec, computeEvent, t, events[i]!);
-      if (s === null) continue;
+      const n = eventMemos[i]!.get(current, rec, computeStep, t, events[i]!);
+      if (n === NO_STEP) continue;
+      const s = steps[n]!;
       const { keep, set } = s;
       for (let w = 0; w < W; w++) next[w] = (current[w]! & keep[w]!) | set[w]!;
       emit(s.action, next, s);

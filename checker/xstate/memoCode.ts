@@ -22,8 +22,40 @@ export interface WordEdits {
   readonly set: Int32Array;
 }
 
+/**
+ * Every distinct WordEdits of a system in one flat array (`edits`, which grows: read it again after
+ * adding), so that the memo tables of the generated code hold small integers and a successor's
+ * edits are one cache line away: entry e is `edits[e*stride]` (its action), then the W keep words,
+ * then the W set words.
+ */
+export class EditTable {
+  readonly stride: number;
+  edits: Int32Array;
+  private count = 0;
+
+  constructor(private readonly words: number) {
+    this.stride = 1 + 2 * words;
+    this.edits = new Int32Array(64 * this.stride);
+  }
+
+  /** Appends `e`; returns its entry number. */
+  add(e: WordEdits): number {
+    const n = this.count++;
+    if (this.count * this.stride > this.edits.length) {
+      const grown = new Int32Array(this.edits.length * 2);
+      grown.set(this.edits);
+      this.edits = grown;
+    }
+    const at = n * this.stride;
+    this.edits[at] = e.action;
+    this.edits.set(e.keep, at + 1);
+    this.edits.set(e.set, at + 1 + this.words);
+    return n;
+  }
+}
+
 /** Emits the successors of state `s` (written into `next`, a scratch buffer) in increasing action id. */
-export type GeneratedSuccessors<S extends WordEdits> = (s: Uint32Array, next: Uint32Array, emit: (action: number, next: Uint32Array, step: S) => void) => void;
+export type GeneratedSuccessors = (s: Uint32Array, next: Uint32Array, emit: (action: number, next: Uint32Array) => void) => void;
 
 /**
  * Generated code standing in for memo-by-memo lookups once the memos have settled: built after
@@ -67,39 +99,48 @@ class MemoCodeBuilder {
     this.lines = [...Array.from({ length: layout.stateWords }, (_, w) => `const s${w} = s[${w}] | 0;`), 'let r = null;'];
   }
 
-  /** Appends `r = <memo's result for s>`. */
-  lookUp<R>({ memo, lookUp }: MemoLookUp<R>): void {
+  /** Appends `r = <memo's result for s>`; `afterMiss` runs after a full lookup. */
+  lookUp<R>({ memo, lookUp }: MemoLookUp<R>, afterMiss = ''): void {
     const k = this.lookUps.length;
     this.lookUps.push(lookUp);
     const table = memo.denseTable;
     this.tables.push(table);
-    this.lines.push(table === null ? `r = L[${k}](s);` : `r = T[${k}][${concatSource(this.layout, memo.keyFields, (w) => `s${w}`)}]; if (r === undefined) r = L[${k}](s);`);
+    this.lines.push(
+      table === null
+        ? `r = L[${k}](s); ${afterMiss}`
+        : `r = T[${k}][${concatSource(this.layout, memo.keyFields, (w) => `s${w}`)}]; if (r === undefined) { r = L[${k}](s); ${afterMiss} }`,
+    );
   }
 
-  /** The function `(params) => { lines }`, `s` being its first parameter. */
-  build(params: string): unknown {
-    return new Function('T', 'L', `return function (${params}) {\n${this.lines.join('\n')}\n};`)(this.tables, this.lookUps);
+  /** The function `(params) => { lines }`, `s` being its first parameter; `E` is passed on to it. */
+  build(params: string, E: unknown = null): unknown {
+    return new Function('T', 'L', 'E', `return function (${params}) {\n${this.lines.join('\n')}\n};`)(this.tables, this.lookUps, E);
   }
 }
 
-/** Generates the successor function of `threads`, whose events are memos[t][state][i]. */
-export function successorCode<S extends WordEdits>(layout: StateLayout, threads: readonly number[], memos: readonly (readonly (readonly MemoLookUp<S | null>[])[])[]): GeneratedSuccessors<S> {
+/**
+ * Generates the successor function of `threads`, whose events are memos[t][state][i]: each memo's
+ * result is an entry of `table` (negative: the event is disabled).
+ */
+export function successorCode(layout: StateLayout, threads: readonly number[], memos: readonly (readonly (readonly MemoLookUp<number>[])[])[], table: EditTable): GeneratedSuccessors {
   const code = new MemoCodeBuilder(layout);
-  const apply = Array.from({ length: layout.stateWords }, (_, w) => `next[${w}] = (s${w} & r.keep[${w}]) | r.set[${w}];`).join(' ');
+  const W = layout.stateWords;
+  code.lines.push('let e = E.edits;');
+  const apply = Array.from({ length: W }, (_, w) => `next[${w}] = (s${w} & e[o + ${1 + w}]) | e[o + ${1 + W + w}];`).join(' ');
   for (const t of threads) {
     code.lines.push(`switch ((s${layout.fieldWord[t]} >>> ${layout.fieldShift[t]}) & ${layout.fieldMask[t]}) {`);
     memos[t]!.forEach((events, pc) => {
       if (events.length === 0) return;
       code.lines.push(`case ${pc}:`);
       for (const event of events) {
-        code.lookUp(event);
-        code.lines.push(`if (r !== null) { ${apply} emit(r.action, next, r); }`);
+        code.lookUp(event, 'e = E.edits;');
+        code.lines.push(`if (r >= 0) { const o = r * ${table.stride}; ${apply} emit(e[o], next); }`);
       }
       code.lines.push('break;');
     });
     code.lines.push('}');
   }
-  return code.build('s, next, emit') as GeneratedSuccessors<S>;
+  return code.build('s, next, emit', table) as GeneratedSuccessors;
 }
 
 /** Generates the test of state `s` against every conjunct (true when all hold; stops at the first false). */
