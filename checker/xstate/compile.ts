@@ -194,9 +194,9 @@ export function compileMachine(machine: AnyStateMachine, options: CompileOptions
     const key = JSON.stringify([step.action, [...step.keep], [...step.set], [...step.written], step.access, step.bits]);
     let n = stepNumbers.get(key);
     if (n === undefined) {
-      n = steps.push(step) - 1;
+      n = editTable.add(step);
+      steps.push(step);
       stepNumbers.set(key, n);
-      editTable.add(step);
     }
     return n;
   };
