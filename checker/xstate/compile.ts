@@ -191,7 +191,8 @@ export function compileMachine(machine: AnyStateMachine, options: CompileOptions
   const computeStep = (t: number, ev: StepEvent): number => {
     const step = computeEvent(t, ev);
     if (step === null) return NO_STEP;
-    const key = JSON.stringify([step.action, [...step.keep], [...step.set], [...step.written], step.access, step.bits]);
+    // every field of the step, its Int32Arrays as plain arrays: steps equal in all of them are one
+    const key = JSON.stringify(step, (_, v: unknown) => (v instanceof Int32Array ? Array.from(v) : v));
     let n = stepNumbers.get(key);
     if (n === undefined) {
       n = editTable.add(step);
