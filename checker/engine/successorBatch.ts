@@ -1,4 +1,3 @@
-import { canonicalCopy } from "./canonicalCopy.ts";
 import { hashWords } from "./hash.ts";
 import type { TransitionSystem } from "./TransitionSystem.ts";
 import type { Canonicalize } from "./types.ts";
@@ -34,8 +33,8 @@ export class SuccessorBatch {
 	/** Where the slot reads go, so that they are not optimized away. */
 	sink = 0;
 
-	/** Most successors of one state: one per action (TransitionSystem.successors). */
-	private readonly perState: number;
+	/** Most successors of one state: one per action (TransitionSystem.successors); more are refused. */
+	readonly perState: number;
 	private readonly stateBuf: Uint32Array;
 	private readonly canonBuf: Uint32Array;
 	private readonly collect: (action: number, next: Uint32Array) => void;
@@ -54,7 +53,13 @@ export class SuccessorBatch {
 		this.canonBuf = new Uint32Array(w);
 		// Allocated once: the hot path allocates nothing per state.
 		this.collect = (action: number, next: Uint32Array): void => {
-			const src = canonicalize === null ? next : canonicalCopy(canonicalize, next, this.canonBuf);
+			let src = next;
+			if (canonicalize !== null) {
+				// `next` is the system's scratch buffer: canonicalize a copy (a word loop costs less than set())
+				src = this.canonBuf;
+				for (let k = 0; k < w; k++) src[k] = next[k] as number;
+				canonicalize(src);
+			}
 			const n = this.count;
 			const words = this.words;
 			const off = n * w;

@@ -27,8 +27,6 @@ export class LevelWorker {
 	private readonly control: Int32Array;
 	private readonly progress: Float64Array;
 	private readonly index: number;
-	/** Most new states one state's expansion stores (one per action). */
-	private readonly actions: number;
 	private readonly workers: number;
 	private readonly checkBuf: Uint32Array;
 	private readonly batch: SuccessorBatch;
@@ -56,11 +54,10 @@ export class LevelWorker {
 		this.control = new Int32Array(init.control);
 		this.progress = new Float64Array(init.progress);
 		this.index = init.index;
-		this.actions = Math.max(1, sys.actions.length);
 		this.workers = init.workers;
-		this.fresh = new Int32Array(this.actions);
 		this.checkBuf = new Uint32Array(sys.stateWords);
 		this.batch = new SuccessorBatch(sys, bundle.canonicalize ?? null);
+		this.fresh = new Int32Array(this.batch.perState);
 	}
 
 	/** Starts a level: expands frontier ids [start, end). */
@@ -101,7 +98,7 @@ export class LevelWorker {
 				this.noInsert = true;
 			}
 			if (!this.noInsert && !this.exact && Atomics.load(control, CURSOR) < this.end) {
-				const room = margin(this.workers, this.chunk, this.actions);
+				const room = margin(this.workers, this.chunk, this.batch.perState);
 				if (Atomics.load(control, GROW) !== 0 || Atomics.load(control, COUNT) + room > store.capacity) {
 					Atomics.store(control, GROW, 1);
 					return this.report(true);
