@@ -123,10 +123,39 @@ export function withStoreBuffers(machine: AnyStateMachine, inner: CompiledSystem
     writeField(state, f, e & OR ? layout.readField(state, f) | (e & valueMask) : e & valueMask);
   };
 
-  const countShared = (written: Int32Array): number => {
-    let n = 0;
-    for (let i = 0; i < written.length; i++) if (sharedId[written[i]!]! >= 0) n++;
-    return n;
+  /**
+   * Where a step's shared writes go: `direct` (to memory, once the buffer is empty: a locked
+   * instruction or a fence, or any store when buffers have no room at all), or `posted` into the
+   * thread's buffer (the shared fields it writes, in element order; `setBit`: as an OR of its bits).
+   * A step's route depends on the step alone, so it is worked out once per step (the compiled
+   * system hands out one StepInfo per distinct step).
+   */
+  interface StepRoute {
+    readonly direct: boolean;
+    readonly posted: Int32Array;
+    readonly setBit: boolean;
+  }
+  const routes = new Map<StepInfo, StepRoute>();
+  const routeOf = (t: number, action: number, step: StepInfo): StepRoute => {
+    const known = routes.get(step);
+    if (known !== undefined) return known;
+    const posted = step.written.filter((f) => sharedId[f]! >= 0);
+    const access = weakAtomics
+      ? step.access === 'cmpxchg' && posted.length === 0
+        ? null // a failed cmpxchg: a plain load
+        : step.access
+      : step.access === 'set_bit' || step.access === 'cmpxchg'
+        ? 'rmw' // locked on x86
+        : step.access;
+    const direct = access === 'rmw' || access === 'fence' || access === 'cmpxchg' || (K === 0 && (access === 'store' || access === 'set_bit'));
+    if (!direct) {
+      const where = `${layout.threads[t]!.name}.${inner.actions[action]!.name}`;
+      if (posted.length > 0 && access !== 'store' && access !== 'set_bit') throw new ConventionError(`${where} writes shared ${elementName(posted[0]!)} but declares no access`);
+      if (access === 'set_bit' && (posted.length !== 1 || step.bits > valueMask)) throw new ConventionError(`${where}: a set_bit access writes one shared element`);
+    }
+    const route = { direct, posted, setBit: access === 'set_bit' };
+    routes.set(step, route);
+    return route;
   };
   const base = inner.actions.length;
   const actions: ActionLabel[] = [
@@ -136,7 +165,8 @@ export function withStoreBuffers(machine: AnyStateMachine, inner: CompiledSystem
   const drainAction = (t: number, id: number): number => base + t * sharedFields.length + id;
 
   let current: Uint32Array = new Uint32Array(stateWords);
-  let memory: Uint32Array = current.subarray(0, W);
+  // the loaded state's memory words (a copy: a subarray per load would allocate)
+  const memory = new Uint32Array(W);
   const view = new Uint32Array(W);
   const next = new Uint32Array(stateWords);
 
@@ -147,38 +177,31 @@ export function withStoreBuffers(machine: AnyStateMachine, inner: CompiledSystem
     inner.load(view);
   };
 
-  const stepOf = (t: number, length: number) => (action: number, n: Uint32Array, step: StepInfo, emit: (action: number, next: Uint32Array) => void): void => {
-    const sharedWrites = countShared(step.written);
-    const access = weakAtomics
-      ? step.access === 'cmpxchg' && sharedWrites === 0
-        ? null // a failed cmpxchg: a plain load
-        : step.access
-      : step.access === 'set_bit' || step.access === 'cmpxchg'
-        ? 'rmw' // locked on x86
-        : step.access;
-    if (access === 'rmw' || access === 'fence' || access === 'cmpxchg' || (K === 0 && (access === 'store' || access === 'set_bit'))) {
-      if (length > 0) return; // the buffer drains first
-      next.set(n);
-      next.set(current.subarray(W), W);
-      emit(action, next);
-      return;
+  // the thread being stepped, its buffer length and the caller's emit, for `onStep` (one closure for every state)
+  let stepThread = 0;
+  let stepLength = 0;
+  let outerEmit: (action: number, next: Uint32Array) => void = () => {};
+  const lengths = new Int32Array(nThreads);
+
+  /** Emits thread stepThread's step `n` (computed on its view of memory) under the memory model. */
+  const onStep = (action: number, n: Uint32Array, step: StepInfo): void => {
+    const t = stepThread;
+    const route = routeOf(t, action, step);
+    const posted = route.posted;
+    if (route.direct ? stepLength > 0 : stepLength + posted.length > K) return; // the buffer drains first, or has no room yet
+    for (let w = W; w < stateWords; w++) next[w] = current[w]!;
+    if (route.direct) {
+      for (let w = 0; w < W; w++) next[w] = n[w]!;
+    } else {
+      for (let w = 0; w < W; w++) next[w] = (n[w]! & ~sharedMask[w]!) | (current[w]! & sharedMask[w]!);
+      let k = stepLength;
+      for (let i = 0; i < posted.length; i++) {
+        const f = posted[i]!;
+        const value = route.setBit ? OR | step.bits : layout.readField(n, f);
+        setEntry(next, t, k++, ((sharedId[f]! + 1) << (valueBits + 1)) | value);
+      }
     }
-    if (sharedWrites > 0 && access !== 'store' && access !== 'set_bit') {
-      const f = [...step.written].find((x) => sharedId[x]! >= 0)!;
-      throw new ConventionError(`${layout.threads[t]!.name}.${inner.actions[action]!.name} writes shared ${elementName(f)} but declares no access`);
-    }
-    if (access === 'set_bit' && (sharedWrites !== 1 || step.bits > valueMask)) throw new ConventionError(`${layout.threads[t]!.name}.${inner.actions[action]!.name}: a set_bit access writes one shared element`);
-    if (length + sharedWrites > K) return; // a full buffer: the store waits for a drain
-    for (let w = 0; w < W; w++) next[w] = (n[w]! & ~sharedMask[w]!) | (current[w]! & sharedMask[w]!);
-    next.set(current.subarray(W), W);
-    let k = length;
-    for (let i = 0; i < step.written.length; i++) {
-      const f = step.written[i]!;
-      if (sharedId[f]! < 0) continue;
-      const posted = access === 'set_bit' ? OR | step.bits : layout.readField(n, f);
-      setEntry(next, t, k++, ((sharedId[f]! + 1) << (valueBits + 1)) | posted);
-    }
-    emit(action, next);
+    outerEmit(action, next);
   };
 
   const describeBuffer = (state: Uint32Array, t: number): string => {
@@ -205,23 +228,25 @@ export function withStoreBuffers(machine: AnyStateMachine, inner: CompiledSystem
     },
     load(state) {
       current = state;
-      memory = state.subarray(0, W);
+      for (let w = 0; w < W; w++) memory[w] = state[w]!;
       inner.load(memory);
     },
     successors(emit) {
-      const lengths = layout.threads.map((_, t) => bufferLength(current, t));
+      for (let t = 0; t < nThreads; t++) lengths[t] = bufferLength(current, t);
+      outerEmit = emit;
       for (let t = 0; t < nThreads; t++) {
         const length = lengths[t]!;
         if (length > 0) loadView(t, length);
-        const step = stepOf(t, length);
-        inner.threadSuccessors(t, (action, n, info) => step(action, n, info, emit));
+        stepThread = t;
+        stepLength = length;
+        inner.threadSuccessors(t, onStep);
         if (length > 0) inner.load(memory);
       }
       for (let t = 0; t < nThreads; t++) {
         if (lengths[t] === 0) continue;
         const e = entry(current, t, 0);
         const id = (e >>> (valueBits + 1)) - 1;
-        next.set(current);
+        for (let w = 0; w < stateWords; w++) next[w] = current[w]!;
         apply(next, e);
         for (let k = 0; k + 1 < K; k++) setEntry(next, t, k, entry(current, t, k + 1));
         setEntry(next, t, K - 1, 0);
