@@ -152,19 +152,21 @@ if (!argv.includes('--no-external')) {
 log('\n4. hv-vpindex: comparisons per hypercall, 128 vCPUs, a full set');
 const hv = benchHvVpindex(128);
 log(formatHvVpindexBench(hv));
-log(`\n5. memory models: guest-mode kernel, safety, sc vs tso (no symmetry; bound ${maxSeconds} s per run)`);
+log(`\n5. memory models: guest-mode kernel, safety, sc vs tso (growth without symmetry; bound ${maxSeconds} s per run)`);
 const mm = memoryModelRows(maxSeconds, childRun);
 log(
   formatTable(
-    ['vcpus x req', 'sc states (symmetry)', 'sc states', 'tso states', 'growth', 'sc s', 'tso s'],
+    ['vcpus x req', 'sc states (symmetry)', 'sc states', 'tso states', 'tso states (symmetry)', 'growth', 'sc s', 'tso s', 'tso s (symmetry)'],
     mm.map((r) => [
       r.config,
       fmt(r.scSymmetryStates),
       fmt(r.scStates),
       fmt(r.tsoStates),
+      fmt(r.tsoSymmetryStates),
       r.complete ? `${r.growth.toFixed(1)}x` : 'bound hit',
       r.scSeconds.toFixed(1),
       r.tsoSeconds.toFixed(1),
+      r.tsoSymmetrySeconds.toFixed(1),
     ]),
   ),
 );

@@ -1,9 +1,9 @@
 /**
  * State-space growth from sequential consistency to TSO store buffers (checker/memory/) on
- * guest-mode's kernel variant, safety only. Symmetry reduction is off in both columns: it is off
- * under tso (the buffers are not permuted with their threads), so sc is measured the same way;
- * the sc run with symmetry is given for reference. Each run has a time bound; a bounded run is
- * reported with its partial figures and `complete: false`.
+ * guest-mode's kernel variant, safety only: the growth compares both without symmetry reduction;
+ * the runs with symmetry (under tso the buffers permute with their threads, bufferSymmetry.ts)
+ * are given alongside. Each run has a time bound; a bounded run is reported with its partial
+ * figures and `complete: false`.
  */
 import type { RunOptions } from '../cli/runSpec.ts';
 import { runOne, type RunOneArgs, type RunOneResult } from './runOne.ts';
@@ -14,10 +14,12 @@ export interface MemoryModelRow {
   readonly scStates: number;
   readonly tsoStates: number;
   readonly tsoTransitions: number;
+  readonly tsoSymmetryStates: number;
   /** tsoStates / scStates (both without symmetry reduction). */
   readonly growth: number;
   readonly scSeconds: number;
   readonly tsoSeconds: number;
+  readonly tsoSymmetrySeconds: number;
   /** Every run of the row finished within the bound. */
   readonly complete: boolean;
 }
@@ -40,16 +42,19 @@ export function memoryModelRows(maxSeconds: number, run: (args: RunOneArgs) => R
     const scSym = go({ memoryModel: 'sc', symmetry: true });
     const sc = go({ memoryModel: 'sc', symmetry: false });
     const tso = go({ memoryModel: 'tso', symmetry: false });
+    const tsoSym = go({ memoryModel: 'tso', symmetry: true });
     return {
       config: `${vcpus}x${requesters}`,
       scSymmetryStates: scSym.states,
       scStates: sc.states,
       tsoStates: tso.states,
       tsoTransitions: tso.transitions,
+      tsoSymmetryStates: tsoSym.states,
       growth: tso.states / sc.states,
       scSeconds: sc.seconds,
       tsoSeconds: tso.seconds,
-      complete: [scSym, sc, tso].every((r) => r.stoppedBy === null),
+      tsoSymmetrySeconds: tsoSym.seconds,
+      complete: [scSym, sc, tso, tsoSym].every((r) => r.stoppedBy === null),
     };
   });
 }

@@ -25,7 +25,7 @@ export interface RunOptions {
   readonly symmetry?: boolean;
   /** Use XState's own transition() instead of the compiled path (slow; for reference). */
   readonly interpreted?: boolean;
-  /** Default 'sc'. Under a weak model only safety is checked, without symmetry reduction (with warnings). */
+  /** Default 'sc'. Under a weak model only safety is checked (with a warning). */
   readonly memoryModel?: MemoryModel;
   readonly onProgress?: (p: Progress) => void;
   /** 'switches': of the shortest safety counterexamples, one with the fewest thread switches. */
@@ -72,23 +72,17 @@ export function asExpected(run: RunResult): boolean {
 
 /**
  * The options a run really uses under its memory model, and why they differ: under a weak model
- * nothing makes a store buffer drain eventually (no fairness for drains), so liveness is not
- * checked; and symmetry reduction does not permute the buffers with their threads, so it is off.
+ * nothing makes a store buffer drain eventually (no fairness for drains), so liveness is not checked.
  */
 function underMemoryModel<O extends RunOptions>(options: O): O {
-  return (options.memoryModel ?? 'sc') === 'sc' ? options : { ...options, properties: 'safety', symmetry: false };
+  return (options.memoryModel ?? 'sc') === 'sc' ? options : { ...options, properties: 'safety' };
 }
 
 /** Warnings for what `underMemoryModel` changed (only where the run would have used it). */
-function memoryModelWarnings(variant: Variant, config: SpecConfig, requested: RunOptions, system: MachineSystem): string[] {
+function memoryModelWarnings(variant: Variant, config: SpecConfig, requested: RunOptions): string[] {
   const model = requested.memoryModel ?? 'sc';
-  if (model === 'sc') return [];
-  const warnings: string[] = [];
-  if ((requested.properties ?? 'all') !== 'safety' && variant.build(config).properties.some(isLiveness)) {
-    warnings.push(`only safety properties are checked under ${model} (store buffer drains have no fairness)`);
-  }
-  if ((requested.symmetry ?? true) && system.layout.symmetric.length > 0) warnings.push(`symmetry reduction is off under ${model} (store buffers are not permuted with their threads)`);
-  return warnings;
+  if (model === 'sc' || (requested.properties ?? 'all') === 'safety' || !variant.build(config).properties.some(isLiveness)) return [];
+  return [`only safety properties are checked under ${model} (store buffer drains have no fairness)`];
 }
 
 /** A safety counterexample under a weak model, continued with the drains of the stores still buffered (checker/memory/drainTail.ts). */
@@ -111,7 +105,7 @@ export function runVariant(spec: Spec, variant: Variant, config: SpecConfig, req
     ...(run.canonicalize ? { canonicalize: run.canonicalize } : {}),
     onProgress: options.onProgress,
   });
-  return runResult(spec, variant, config, options, run, explored, 1, memoryModelWarnings(variant, config, requested, run.system));
+  return runResult(spec, variant, config, options, run, explored, 1, memoryModelWarnings(variant, config, requested));
 }
 
 /** `runVariant` explored by `workers` worker threads (exploreParallel); the spec must be one of SPECS. */
@@ -135,7 +129,7 @@ export async function runVariantParallel(spec: Spec, variant: Variant, config: S
     onProgress: options.onProgress,
   });
   // liveness runs fall back to the sequential engine (exploreParallel says so in a warning)
-  return runResult(spec, variant, config, options, run, explored, run.liveness ? 1 : options.workers, memoryModelWarnings(variant, config, requested, run.system));
+  return runResult(spec, variant, config, options, run, explored, run.liveness ? 1 : options.workers, memoryModelWarnings(variant, config, requested));
 }
 
 /** Shapes an explored run for reports (minimizing its counterexample on request). */

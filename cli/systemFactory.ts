@@ -5,8 +5,8 @@
  * their own thread from `specSystem`'s structured-cloneable arguments.
  */
 import type { Property, SystemBundle, SystemFactory } from '../checker/engine/index.ts';
-import { applyMemoryModel, type MemoryModel } from '../checker/memory/index.ts';
-import { bindProperties, compileMachine, interpretMachine, isLiveness, type MachineSystem, symmetryCanonicalizer } from '../checker/xstate/index.ts';
+import { applyMemoryModel, type MemoryModel, symmetryReduction } from '../checker/memory/index.ts';
+import { bindProperties, compileMachine, interpretMachine, isLiveness, type MachineSystem } from '../checker/xstate/index.ts';
 import { expectedVerdict, SPECS, type SpecConfig, type Variant } from '../specs/index.ts';
 import type { PropertySelection } from './runSpec.ts';
 
@@ -44,7 +44,7 @@ export function buildRunSystem(variant: Variant, config: SpecConfig, options: Sy
   const system = options.interpreted ? interpretMachine(instance.machine) : applyMemoryModel(instance.machine, compileMachine(instance.machine), options.memoryModel ?? 'sc');
   // symmetry reduction is sound here for safety only; with liveness properties it stays off
   const liveness = properties.some(isLiveness);
-  const canonicalize = (options.symmetry ?? true) && !liveness ? symmetryCanonicalizer(system.layout) : null;
+  const canonicalize = (options.symmetry ?? true) && !liveness ? symmetryReduction(system) : null;
   return { system, properties: bindProperties(system, properties), canonicalize, liveness, expectedProperty };
 }
 

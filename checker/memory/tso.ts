@@ -25,7 +25,8 @@
  * finite: a run explores the behaviours in which no thread ever has more stores in flight than that.
  * With `bufferSize` 0 stores write through to memory (sequential consistency; a sanity check).
  * Only safety properties are meaningful here: nothing forces a buffer to drain (no fairness for
- * drains), and the buffers are not permuted by symmetry reduction (callers turn both off).
+ * drains; callers check safety only). Symmetry reduction permutes the buffers with their threads
+ * (bufferSymmetry.ts, over `StoreBufferSystem.buffers`).
  */
 import type { AnyStateMachine } from 'xstate';
 import type { ActionLabel } from '../engine/TransitionSystem.ts';
@@ -42,9 +43,27 @@ export function sharedVariables(machine: AnyStateMachine): readonly string[] {
   return meta?.shared ?? [];
 }
 
-/** A system with store buffers: which of its actions are drains. */
+/**
+ * Where the store buffers are in a state: after the machine's `memoryWords` words, entry k of
+ * thread t (k < `slots`, oldest first, 0 when empty) is the `entryBits`-bit field at bit
+ * `slotShift[t*slots+k]` of word `slotWord[t*slots+k]`; an entry holds (its shared id + 1) from bit
+ * `idShift` up, and below it the or-flag and value. `sharedFields[id]` is the machine's field of a
+ * shared id. (For symmetry reduction, bufferSymmetry.ts, which renames the entries.)
+ */
+export interface StoreBufferLayout {
+  readonly memoryWords: number;
+  readonly slots: number;
+  readonly slotWord: Int32Array;
+  readonly slotShift: Int32Array;
+  readonly entryBits: number;
+  readonly idShift: number;
+  readonly sharedFields: readonly number[];
+}
+
+/** A system with store buffers: which of its actions are drains, and where the buffers are. */
 export interface StoreBufferSystem extends MachineSystem {
   isDrain(action: number): boolean;
+  readonly buffers: StoreBufferLayout;
 }
 
 export function hasStoreBuffers(system: MachineSystem): system is StoreBufferSystem {
@@ -262,5 +281,6 @@ export function withStoreBuffers(machine: AnyStateMachine, inner: CompiledSystem
     },
     predicate: (fn) => inner.predicate(fn),
     isDrain: (action) => action >= base,
+    buffers: { memoryWords: W, slots: K, slotWord, slotShift, entryBits, idShift: valueBits + 1, sharedFields },
   };
 }

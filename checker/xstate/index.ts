@@ -2,4 +2,4 @@ export { type CompiledSystem, compileMachine, type MachineSystem, type StateView
 export { ConventionError, type MemoryAccess, type ModelMeta, type VarDomain } from './conventions.ts';
 export { interpretMachine } from './interpret.ts';
 export { allOf, always, bindProperties, conjunctsOf, eventually, isLiveness, leadsTo, type ViewPredicate, type ViewProperty } from './properties.ts';
-export { symmetryCanonicalizer } from './symmetry.ts';
+export { type FieldPermutation, symmetryCanonicalizer, symmetryGroup } from './symmetry.ts';

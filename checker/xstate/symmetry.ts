@@ -109,6 +109,59 @@ function permutations(n: number): Int32Array[] {
 /** Above this many enumerated permutations the canonicalizer refuses (declare fewer symmetric threads). */
 const MAX_ENUMERATED = 720;
 
+/** One element of the symmetry group: where each thread's state and each field's value go. */
+export interface FieldPermutation {
+  /** Thread t's state goes to thread `threads[t]`. */
+  readonly threads: Int32Array;
+  /** Field f's value goes to field `fields[f]` (field t is thread t's state). */
+  readonly fields: Int32Array;
+}
+
+/**
+ * Every permutation of the symmetric groups' members, applied together (the identity among them): a
+ * member moving to another position takes its thread state along (when it is a thread) and its
+ * index along every axis its group indexes — the orbits whose representatives
+ * `symmetryCanonicalizer` picks. For layers that add state of their own to a thread (store
+ * buffers), which then permute it alongside.
+ */
+export function symmetryGroup(layout: StateLayout): FieldPermutation[] {
+  const threadOf = new Map(layout.threads.map((t, i) => [t.name, i]));
+  const identity = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => i);
+  let group: FieldPermutation[] = [{ threads: identity(layout.threads.length), fields: identity(layout.fieldCount) }];
+  for (const name of layout.symmetric) {
+    const members = layout.groups[name]!;
+    const moves = permutations(members.length);
+    if (group.length * moves.length > MAX_ENUMERATED) throw new ConventionError(`symmetry: more than ${MAX_ENUMERATED} permutations of the symmetric groups to enumerate; declare fewer symmetric threads`);
+    const step = moves.map((to) => {
+      const threads = identity(layout.threads.length);
+      const fields = identity(layout.fieldCount);
+      members.forEach((m, i) => {
+        const t = threadOf.get(m);
+        if (t !== undefined) threads[t] = fields[t] = threadOf.get(members[to[i]!]!)!;
+      });
+      for (const v of layout.vars) {
+        const dims = v.domain.dims ?? [];
+        for (let flat = 0; flat < v.count; flat++) {
+          // row-major index along each axis; the axes this group indexes move
+          let rest = flat;
+          let image = 0;
+          let stride = v.count;
+          for (let a = 0; a < v.shape.length; a++) {
+            stride /= v.shape[a]!;
+            const i = Math.floor(rest / stride);
+            rest -= i * stride;
+            image += (dims[a] === name ? to[i]! : i) * stride;
+          }
+          fields[layout.elementBase + v.first + flat] = layout.elementBase + v.first + image;
+        }
+      }
+      return { threads, fields };
+    });
+    group = group.flatMap((g) => step.map((h) => ({ threads: g.threads.map((t) => h.threads[t]!), fields: g.fields.map((f) => h.fields[f]!) })));
+  }
+  return group;
+}
+
 /** Compares the records a and b of `len` chunks each in `xs` (lexicographically). */
 function compareRecords(xs: Int32Array, a: number, b: number, len: number): number {
   for (let k = 0; k < len; k++) {
