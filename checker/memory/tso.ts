@@ -146,17 +146,16 @@ export function withStoreBuffers(machine: AnyStateMachine, inner: CompiledSystem
    * Where a step's shared writes go: `direct` (to memory, once the buffer is empty: a locked
    * instruction or a fence, or any store when buffers have no room at all), or `posted` into the
    * thread's buffer (the shared fields it writes, in element order; `setBit`: as an OR of its bits).
-   * A step's route depends on the step alone, so it is worked out once per step (the compiled
-   * system hands out one StepInfo per distinct step).
+   * A step's route depends on the step alone, so it is worked out once per step (by its id).
    */
   interface StepRoute {
     readonly direct: boolean;
     readonly posted: Int32Array;
     readonly setBit: boolean;
   }
-  const routes = new Map<StepInfo, StepRoute>();
+  const routes: (StepRoute | undefined)[] = [];
   const routeOf = (t: number, action: number, step: StepInfo): StepRoute => {
-    const known = routes.get(step);
+    const known = routes[step.id];
     if (known !== undefined) return known;
     const posted = step.written.filter((f) => sharedId[f]! >= 0);
     const access = weakAtomics
@@ -173,7 +172,7 @@ export function withStoreBuffers(machine: AnyStateMachine, inner: CompiledSystem
       if (access === 'set_bit' && (posted.length !== 1 || step.bits > valueMask)) throw new ConventionError(`${where}: a set_bit access writes one shared element`);
     }
     const route = { direct, posted, setBit: access === 'set_bit' };
-    routes.set(step, route);
+    routes[step.id] = route;
     return route;
   };
   const base = inner.actions.length;

@@ -31,6 +31,8 @@ export interface MachineSystem extends TransitionSystem {
 
 /** What a step of one thread did, for a memory model layered on the compiled system (checker/memory/). */
 export interface StepInfo {
+  /** The step's number: equal steps share one (0, 1, 2, ... as steps are first met), so layers can keep tables per step. */
+  readonly id: number;
   /** The variable-element fields the step assigned (whether or not the value changed). */
   readonly written: Int32Array;
   /** The access the taken transition declares. */
@@ -107,7 +109,19 @@ export function compileMachine(machine: AnyStateMachine, options: CompileOptions
   const generated = new SettledCode(generateAfter, () => successorCode(layout, allThreads, eventMemos, editTable));
   // Each event's memo holds a step number (NO_STEP: disabled): equal steps are one entry of
   // `steps` and of `editTable`, however many keys lead to them.
-  const memos = machineSteps.steps.map((states) => states.map((events) => events.map(() => new LearnedMemo<number>(layout, generated.unsettle))));
+  // and one per thread (for layers that step one thread at a time), each emitting its steps
+  const threadGenerated = layout.threads.map((_, t) => new SettledCode(generateAfter, () => successorCode(layout, [t], eventMemos, editTable, steps)));
+  const memos = machineSteps.steps.map((states, t) =>
+    states.map((events) =>
+      events.map(
+        () =>
+          new LearnedMemo<number>(layout, () => {
+            generated.unsettle();
+            threadGenerated[t]!.unsettle();
+          }),
+      ),
+    ),
+  );
   const steps: ThreadSuccessor[] = [];
   const stepNumbers = new Map<string, number>();
   const editTable = new EditTable(W);
@@ -154,7 +168,7 @@ export function compileMachine(machine: AnyStateMachine, options: CompileOptions
   };
 
   /** Runs one event's guards and assigns on the current state, recording the fields they read. */
-  const computeEvent = (t: number, ev: StepEvent): ThreadSuccessor | null => {
+  const computeEvent = (t: number, ev: StepEvent): Omit<ThreadSuccessor, 'id'> | null => {
     tracking.point(current);
     const { context } = tracking.view;
     for (const cand of ev.candidates) {
@@ -196,7 +210,7 @@ export function compileMachine(machine: AnyStateMachine, options: CompileOptions
     let n = stepNumbers.get(key);
     if (n === undefined) {
       n = editTable.add(step);
-      steps.push(step);
+      steps.push({ ...step, id: n });
       stepNumbers.set(key, n);
     }
     return n;
@@ -207,7 +221,8 @@ export function compileMachine(machine: AnyStateMachine, options: CompileOptions
   );
   const allThreads = layout.threads.map((_, t) => t);
 
-  function threadSuccessors(t: number, emit: (action: number, next: Uint32Array, step: StepInfo) => void): void {
+  /** Thread t's successors, looked up memo by memo. */
+  function memoThreadSuccessors(t: number, emit: (action: number, next: Uint32Array, step: StepInfo) => void): void {
     const pc = pcsOf()[t]!;
     const events = machineSteps.steps[t]![pc]!;
     const eventMemos = memos[t]![pc]!;
@@ -219,6 +234,16 @@ export function compileMachine(machine: AnyStateMachine, options: CompileOptions
       for (let w = 0; w < W; w++) next[w] = (current[w]! & keep[w]!) | set[w]!;
       emit(s.action, next, s);
     }
+  }
+
+  function threadSuccessors(t: number, emit: (action: number, next: Uint32Array, step: StepInfo) => void): void {
+    const settled = threadGenerated[t]!;
+    if (settled.code !== null) {
+      settled.code(current, next, emit);
+      return;
+    }
+    memoThreadSuccessors(t, emit);
+    settled.used();
   }
 
   return {
@@ -233,7 +258,7 @@ export function compileMachine(machine: AnyStateMachine, options: CompileOptions
         code(current, next, emit);
         return;
       }
-      for (let t = 0; t < nThreads; t++) threadSuccessors(t, emit);
+      for (let t = 0; t < nThreads; t++) memoThreadSuccessors(t, emit);
       generated.used();
     },
     threadSuccessors,

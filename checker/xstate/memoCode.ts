@@ -54,8 +54,11 @@ export class EditTable {
   }
 }
 
-/** Emits the successors of state `s` (written into `next`, a scratch buffer) in increasing action id. */
-export type GeneratedSuccessors = (s: Uint32Array, next: Uint32Array, emit: (action: number, next: Uint32Array) => void) => void;
+/**
+ * Emits the successors of state `s` (written into `next`, a scratch buffer) in increasing action id;
+ * built with a step table, each with its step (the table's entry for the step number) too.
+ */
+export type GeneratedSuccessors<Step = never> = (s: Uint32Array, next: Uint32Array, emit: (action: number, next: Uint32Array, step: Step) => void) => void;
 
 /**
  * Generated code standing in for memo-by-memo lookups once the memos have settled: built after
@@ -112,17 +115,24 @@ class MemoCodeBuilder {
     );
   }
 
-  /** The function `(params) => { lines }`, `s` being its first parameter; `E` is passed on to it. */
-  build(params: string, E: unknown = null): unknown {
-    return new Function('T', 'L', 'E', `return function (${params}) {\n${this.lines.join('\n')}\n};`)(this.tables, this.lookUps, E);
+  /** The function `(params) => { lines }`, `s` being its first parameter; `E` and `S` are passed on to it. */
+  build(params: string, E: unknown = null, S: unknown = null): unknown {
+    return new Function('T', 'L', 'E', 'S', `return function (${params}) {\n${this.lines.join('\n')}\n};`)(this.tables, this.lookUps, E, S);
   }
 }
 
 /**
  * Generates the successor function of `threads`, whose events are memos[t][state][i]: each memo's
- * result is an entry of `table` (negative: the event is disabled).
+ * result is an entry of `table` (negative: the event is disabled) and, when `steps` is given, of
+ * `steps` too (emitted with each successor; read when emitted, so steps added later are seen).
  */
-export function successorCode(layout: StateLayout, threads: readonly number[], memos: readonly (readonly (readonly MemoLookUp<number>[])[])[], table: EditTable): GeneratedSuccessors {
+export function successorCode<Step = never>(
+  layout: StateLayout,
+  threads: readonly number[],
+  memos: readonly (readonly (readonly MemoLookUp<number>[])[])[],
+  table: EditTable,
+  steps: readonly Step[] | null = null,
+): GeneratedSuccessors<Step> {
   const code = new MemoCodeBuilder(layout);
   const W = layout.stateWords;
   code.lines.push('let e = E.edits;');
@@ -134,13 +144,13 @@ export function successorCode(layout: StateLayout, threads: readonly number[], m
       code.lines.push(`case ${pc}:`);
       for (const event of events) {
         code.lookUp(event, 'e = E.edits;');
-        code.lines.push(`if (r >= 0) { const o = r * ${table.stride}; ${apply} emit(e[o], next); }`);
+        code.lines.push(`if (r >= 0) { const o = r * ${table.stride}; ${apply} emit(e[o], next${steps === null ? '' : ', S[r]'}); }`);
       }
       code.lines.push('break;');
     });
     code.lines.push('}');
   }
-  return code.build('s, next, emit', table) as GeneratedSuccessors;
+  return code.build('s, next, emit', table, steps) as GeneratedSuccessors<Step>;
 }
 
 /** Generates the test of state `s` against every conjunct (true when all hold; stops at the first false). */

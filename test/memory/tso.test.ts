@@ -12,6 +12,7 @@ import { main } from '../../cli/main.ts';
 import { guestMode } from '../../specs/guest-mode.ts';
 import { LITMUS, litmusMachine } from '../../specs/litmus.ts';
 import { to } from '../../models/transition.ts';
+import { firstDifference } from '../xstate/helpers.ts';
 
 const kernel = guestMode.variants.find((v) => v.name === 'kernel')!;
 const config = { vcpus: 2, requesters: 1 };
@@ -65,6 +66,22 @@ describe('tso layer: sanity against sc', () => {
     }) as unknown as AnyStateMachine;
     expect(() => count(compileMachine(machine))).not.toThrow();
     expect(() => count(withStoreBuffers(machine, compileMachine(machine)))).toThrow(ConventionError);
+  });
+});
+
+describe('tso layer: one thread at a time through generated code', () => {
+  it('gives the successors of event-by-event memo lookups, state for state (guest-mode barrier variants, litmus SB, under tso and arm64-like)', () => {
+    const machines = [
+      ...['kernel', 'no-mb-enter-guest', 'no-mb-exiting-guest-mode'].map((name) => guestMode.variants.find((v) => v.name === name)!.build(config).machine),
+      litmusMachine(LITMUS.find((t) => t.name === 'SB')!),
+    ];
+    for (const machine of machines) {
+      for (const weakAtomics of [false, true]) {
+        const generated = withStoreBuffers(machine, compileMachine(machine, { generateAfter: 0 }), { weakAtomics });
+        const eventByEvent = withStoreBuffers(machine, compileMachine(machine, { generateAfter: Number.POSITIVE_INFINITY }), { weakAtomics });
+        expect(firstDifference(generated, eventByEvent, 20_000)).toBeNull();
+      }
+    }
   });
 });
 
