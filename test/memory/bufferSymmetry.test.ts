@@ -83,12 +83,12 @@ function referenceImages(system: StoreBufferSystem, state: Uint32Array): Uint32A
   return images.map(({ vc, buffers: bs }) => {
     const out = new Uint32Array(system.stateWords);
     out.set(packed(layout, vc));
-    bs.forEach((entries, t) =>
+    bs.forEach((entries, t) => {
       entries.forEach(({ field, low }, k) => {
         const e = ((sharedFields.indexOf(field) + 1) * 2 ** idShift + low) >>> 0;
         out[slotWord[t * slots + k]!] = (out[slotWord[t * slots + k]!]! | (e << slotShift[t * slots + k]!)) >>> 0;
-      }),
-    );
+      });
+    });
     return out;
   });
 }
