@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AnyStateMachine, createMachine } from 'xstate';
-import { compileMachine, symmetryCanonicalizer } from '../../checker/xstate/index.ts';
+import { compileMachine, symmetryCanonicalizer, symmetryGroup } from '../../checker/xstate/index.ts';
 import type { StateLayout } from '../../checker/xstate/layout.ts';
 import { createKvmMachine } from '../../models/kvm.ts';
 import { WAIT_REQUEST_RULES } from '../../models/kvm_request_needs_ipi.ts';
@@ -443,5 +443,37 @@ describe('symmetryCanonicalizer: generated code = the general algorithm', () => 
     const layout = compileMachine(threeGroupMachine({ wide: true })).layout;
     expect(() => symmetryCanonicalizer(layout, { generated: true })).toThrow(RangeError);
     expect(symmetryCanonicalizer(layout)).not.toBeNull();
+  });
+});
+
+describe('symmetryGroup (the group layers enumerate, e.g. store-buffer symmetry)', () => {
+  it.each([
+    ['KVM, 2 vCPUs x 2 requesters', () => kvm(2, 2)],
+    ['KVM, 3 vCPUs x 2 requesters', () => kvm(3, 2)],
+    ['four symmetric threads with columns in every position', singleGroupMachine],
+    ['a data-only symmetric group', dataGroupMachine],
+  ])('%s: its elements move a state exactly as the permutations of the test oracle do', (name, build) => {
+    const setup = setupOf(name, build());
+    const { layout } = setup;
+    const group = symmetryGroup(layout);
+    expect(group).toHaveLength(setup.perms.length);
+    // a thread's state moves with the thread
+    for (const g of group) for (let t = 0; t < layout.threads.length; t++) expect(g.fields[t]).toBe(g.threads[t]);
+    const image = (g: (typeof group)[number], s: Uint32Array): string => {
+      const out = new Uint32Array(s.length);
+      for (let f = 0; f < layout.fieldCount; f++) {
+        const to = g.fields[f]!;
+        out[layout.fieldWord[to]!] = (out[layout.fieldWord[to]!]! | (layout.readField(s, f) << layout.fieldShift[to]!)) >>> 0;
+      }
+      return key(out);
+    };
+    fc.assert(
+      fc.property(arbValueContext(layout), (vc) => {
+        const s = packed(layout, vc);
+        const expected = setup.perms.map((p) => key(packed(layout, p(vc)))).sort();
+        expect(group.map((g) => image(g, s)).sort()).toEqual(expected);
+      }),
+      { numRuns: 200, ...fcSeed() },
+    );
   });
 });
