@@ -36,6 +36,13 @@ function fanOutGraph(fan: number): GraphArgs {
 	return { spec: { nodes: 7 + 4 * fan, threads: 1, actionThreads: leaves.slice(0, fan).fill(0), succ, final: leaves }, bad: [] };
 }
 
+// Worker threads start loading only after the calling thread has explored for a while
+// (startWorkersAfterSeconds), which these small runs never do: a first run starts them at once, and
+// later runs take the released pool, whose workers then take part from their first level.
+beforeAll(async () => {
+	await exploreParallel(factory("counterBundle", { k: 2, n: 1 }), { workers: 2, startWorkersAfterSeconds: 0 });
+});
+
 describe(`exploreParallel vs explore on random graphs (seed ${testSeed})`, () => {
 	it("2 workers: same verdict; 'holds' with the same states, transitions and depth; the least shortest counterexample", async () => {
 		const seen = { holds: 0, good: 0, deadlock: 0 };
@@ -70,11 +77,6 @@ describe(`exploreParallel vs explore on random graphs (seed ${testSeed})`, () =>
 });
 
 describe("exploreParallel on the K^n counter", () => {
-	// a first run starts the worker thread; later runs reuse it, and it takes part from their first level
-	beforeAll(async () => {
-		await exploreParallel(factory("counterBundle", { k: 2, n: 1 }), { workers: 2 });
-	});
-
 	it("the worker thread explores part of the space, the calling thread the rest", async () => {
 		const report = vi.spyOn(WorkerPool.prototype, "report");
 		try {
@@ -172,6 +174,7 @@ describe("exploreParallel: bounds", () => {
 	it("rejects invalid options", async () => {
 		await expect(exploreParallel(k3n4, { workers: 0 })).rejects.toThrow(/workers must be a positive integer/);
 		await expect(exploreParallel(k3n4, { workers: 2, maxStates: -1 })).rejects.toThrow(/maxStates/);
+		await expect(exploreParallel(k3n4, { workers: 2, startWorkersAfterSeconds: -1 })).rejects.toThrow(/startWorkersAfterSeconds/);
 	});
 });
 

@@ -1,6 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { exploreParallel } from '../../checker/engine/index.ts';
 import { asExpected, type RunOptions, runVariant, runVariantParallel } from '../../cli/runSpec.ts';
+import { specSystemFactory } from '../../cli/systemFactory.ts';
 import { SPECS, type Spec, type SpecConfig, type Variant } from '../../specs/index.ts';
+
+// These runs are shorter than the time the calling thread explores alone before starting worker
+// threads: a first run starts them at once, and the runs below take the released pool, whose
+// worker then explores from the first level.
+beforeAll(async () => {
+  await exploreParallel(specSystemFactory({ spec: 'guest-mode', variant: 'kernel', config: { vcpus: 2, requesters: 1 }, properties: 'safety' }), {
+    workers: 2,
+    startWorkersAfterSeconds: 0,
+  });
+});
 
 /** 2 worker threads get what the sequential engine gets: verdict, property, counterexample length, and for 'holds' the figures. */
 async function agree(spec: Spec, variant: Variant, config: SpecConfig, options: RunOptions): Promise<void> {

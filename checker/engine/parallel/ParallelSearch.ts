@@ -13,6 +13,8 @@ export interface ParallelConfig extends SearchBounds {
 	readonly stateWords: number;
 	/** Number of actions of the system: a state has at most this many new successors. */
 	readonly actions: number;
+	/** When (performance.now() ms) new worker threads start loading; a released pool is used from the start. */
+	readonly startWorkersAt: number;
 }
 
 const FIRST_CAPACITY = 4096;
@@ -27,10 +29,12 @@ const MAX_CHUNK = 256;
  * the states stored during level d-1; the explorers take chunks of it from a shared cursor, then
  * the coordinator tallies their reports.
  *
- * The calling thread explores from the start, while new worker threads load (about a second:
- * tsx and the factory's modules); between its chunks it hands the current level to each worker
- * that has become ready (READY), checks the deadline and reports progress. The workers of a reused
- * pool are ready within milliseconds: the run waits for them.
+ * The calling thread explores from the start. New worker threads start loading at
+ * `startWorkersAt` (loading takes about a second: tsx and the factory's modules, CPU time that a
+ * run shorter than that would only lose); between its chunks the calling thread starts them when
+ * that time has come, hands the current level to each worker that has become ready (READY), checks
+ * the deadline and reports progress. The workers of a reused pool are ready within milliseconds:
+ * the run takes them from the start and waits for them.
  *
  * Growth (chosen over pre-sizing from maxStates, which may be huge or absent): before each level
  * the store grows (doubling) to hold the states stored so far, the new states the level is
@@ -125,21 +129,28 @@ export class ParallelSearch {
 			: null;
 		this.frontierEnd = this.store.count;
 		const threads = cfg.workers - 1;
-		const pool = threads > 0 ? WorkerPool.acquire(threads) : null;
-		pool?.start(Array.from({ length: threads }, (_, i) => this.init(i + 1)));
-		this.pool = pool;
+		if (threads > 0 && (WorkerPool.hasIdle(threads) || performance.now() >= cfg.startWorkersAt)) this.startWorkers();
 		let finished = false;
 		try {
 			// a reused pool has its modules loaded and is ready within milliseconds: every explorer takes part from the first level
-			if (pool?.reused) await Promise.all(this.checked.map((_, i) => this.whenReady(i)));
+			if (this.pool?.reused) await Promise.all(this.checked.map((_, i) => this.whenReady(i)));
 			await this.levels();
 			finished = true;
 		} finally {
 			Atomics.store(this.control, STOP, 1);
 			if (deadline !== null) clearTimeout(deadline);
+			const pool = this.pool;
 			this.pool = null;
 			await pool?.release(finished);
 		}
+	}
+
+	/** Acquires the worker threads and has them build the run's system. */
+	private startWorkers(): void {
+		const threads = this.cfg.workers - 1;
+		const pool = WorkerPool.acquire(threads);
+		pool.start(Array.from({ length: threads }, (_, i) => this.init(i + 1)));
+		this.pool = pool;
 	}
 
 	private async levels(): Promise<void> {
@@ -202,6 +213,7 @@ export class ParallelSearch {
 	private beforeChunk(): void {
 		const now = performance.now();
 		if (now >= this.cfg.deadline) Atomics.store(this.control, STOP, 1);
+		if (this.pool === null && this.cfg.workers > 1 && now >= this.cfg.startWorkersAt) this.startWorkers();
 		const onProgress = this.cfg.onProgress;
 		if (onProgress !== null && now - this.lastProgress >= PROGRESS_MS) {
 			this.lastProgress = now;

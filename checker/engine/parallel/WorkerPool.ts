@@ -55,11 +55,17 @@ export class WorkerPool {
 	/** Number of the current run (see InitMessage). */
 	private run = 0;
 
+	/** Whether `acquire(size)` would hand out a released pool (whose workers need no loading). */
+	static hasIdle(size: number): boolean {
+		const idle = WorkerPool.idle;
+		return idle !== null && idle.size === size && !idle.broken;
+	}
+
 	/** A pool of `size` workers: the idle one if it has that size, else a new one. */
 	static acquire(size: number): WorkerPool {
 		const idle = WorkerPool.idle;
 		WorkerPool.idle = null;
-		if (idle !== null && idle.size === size && !idle.broken) {
+		if (idle !== null && WorkerPool.hasIdle(size)) {
 			idle.reused = true;
 			for (const w of idle.workers) w.ref();
 			return idle;
