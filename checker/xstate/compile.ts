@@ -107,10 +107,11 @@ export function compileMachine(machine: AnyStateMachine, options: CompileOptions
   const generateAfter = options.generateAfter ?? 256;
   // successors enumerated by one generated function once the memos settle
   const generated = new SettledCode(generateAfter, () => successorCode(layout, allThreads, eventMemos, editTable));
-  // Each event's memo holds a step number (NO_STEP: disabled): equal steps are one entry of
-  // `steps` and of `editTable`, however many keys lead to them.
-  // and one per thread (for layers that step one thread at a time), each emitting its steps
+  // and one per thread, emitting each successor's step (threadSuccessors, for layers that step one thread at a time)
   const threadGenerated = layout.threads.map((_, t) => new SettledCode(generateAfter, () => successorCode(layout, [t], eventMemos, editTable, steps)));
+  // Each event's memo holds a step number (NO_STEP: disabled): equal steps are one entry of
+  // `steps` and of `editTable`, however many keys lead to them. A memo that grows its key makes
+  // its thread's code and the all-threads code stale.
   const memos = machineSteps.steps.map((states, t) =>
     states.map((events) =>
       events.map(
