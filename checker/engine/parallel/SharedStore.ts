@@ -102,10 +102,10 @@ export class SharedStore {
 	constructor(words: number, buffers: StoreBuffers, control: Int32Array) {
 		this.words = words;
 		this.control = control;
-		this.data = new Uint32Array(buffers.data, 0, buffers.data.byteLength >>> 2);
-		this.parent = new Int32Array(buffers.parent, 0, buffers.parent.byteLength >>> 2);
-		this.via = new Int32Array(buffers.via, 0, buffers.via.byteLength >>> 2);
-		this.table = new Int32Array(buffers.table, 0, buffers.table.byteLength >>> 2);
+		this.data = new Uint32Array(buffers.data, 0, wordsIn(buffers.data));
+		this.parent = new Int32Array(buffers.parent, 0, wordsIn(buffers.parent));
+		this.via = new Int32Array(buffers.via, 0, wordsIn(buffers.via));
+		this.table = new Int32Array(buffers.table, 0, wordsIn(buffers.table));
 		this.mask = (this.table.length >>> 1) - 1;
 	}
 
@@ -321,6 +321,11 @@ export class SharedStore {
 			table[(j << 1) + 1] = h;
 		}
 	}
+}
+
+/** The 32-bit words in `buffer` (a division: its byteLength reaches 2^32, where `>>> 2` gives 0). */
+function wordsIn(buffer: SharedArrayBuffer): number {
+	return buffer.byteLength / 4;
 }
 
 /** Slots of the index for `capacity` states: a power of two, loaded at most MAX_LOAD. */
