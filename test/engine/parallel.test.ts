@@ -77,6 +77,17 @@ describe(`exploreParallel vs explore on random graphs (seed ${testSeed})`, () =>
 });
 
 describe("exploreParallel on the K^n counter", () => {
+	it("a run takes the pool a finished run released (its worker already loaded)", async () => {
+		const acquire = vi.spyOn(WorkerPool, "acquire");
+		try {
+			await exploreParallel(factory("counterBundle", { k: 3, n: 2 }), { workers: 2 });
+			expect(acquire).toHaveBeenCalledTimes(1);
+			expect(acquire.mock.results.map((r) => (r.value as WorkerPool).reused)).toEqual([true]);
+		} finally {
+			acquire.mockRestore();
+		}
+	});
+
 	it("the worker thread explores part of the space, the calling thread the rest", async () => {
 		const report = vi.spyOn(WorkerPool.prototype, "report");
 		try {

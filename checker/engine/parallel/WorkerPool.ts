@@ -57,15 +57,19 @@ export class WorkerPool {
 
 	/** Whether `acquire(size)` would hand out a released pool (whose workers need no loading). */
 	static hasIdle(size: number): boolean {
-		const idle = WorkerPool.idle;
-		return idle !== null && idle.size === size && !idle.broken;
+		return WorkerPool.serves(WorkerPool.idle, size);
+	}
+
+	/** `pool` is a working pool of `size` workers. */
+	private static serves(pool: WorkerPool | null, size: number): boolean {
+		return pool !== null && pool.size === size && !pool.broken;
 	}
 
 	/** A pool of `size` workers: the idle one if it has that size, else a new one. */
 	static acquire(size: number): WorkerPool {
 		const idle = WorkerPool.idle;
 		WorkerPool.idle = null;
-		if (idle !== null && WorkerPool.hasIdle(size)) {
+		if (idle !== null && WorkerPool.serves(idle, size)) {
 			idle.reused = true;
 			for (const w of idle.workers) w.ref();
 			return idle;
