@@ -245,7 +245,7 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void, 
     .option('--max-seconds <s>', 'stop after this many seconds (exit 3)', positiveNumber('--max-seconds'))
     .option('--max-memory <MiB>', 'stop when the state tables need more memory (exit 3)', positiveNumber('--max-memory'))
     .option('--no-symmetry', 'turn symmetry reduction off')
-    .option('--properties <which>', 'all, safety or liveness (liveness checks run without symmetry reduction)', propertySelection, 'all')
+    .option('--properties <which>', 'all, safety or liveness', propertySelection, 'all')
     .option('--interpreted', "step the machine with XState's own transition() (slow reference path)")
     .option('--json', 'print one JSON array, an object per run')
     .option('--out <dir>', 'write each counterexample as .txt, .itf.json, .dot, .svg and .html, and index.html, into DIR')

@@ -16,7 +16,7 @@ export type Verdict = 'holds' | 'violated' | 'incomplete';
 export type PropertySelection = 'all' | 'safety' | 'liveness';
 
 export interface RunOptions {
-  /** Default 'all'. Liveness turns symmetry reduction off; 'safety' keeps it on big configurations. */
+  /** Default 'all'. */
   readonly properties?: PropertySelection;
   readonly maxStates?: number;
   readonly maxSeconds?: number;
@@ -103,6 +103,7 @@ export function runVariant(spec: Spec, variant: Variant, config: SpecConfig, req
     maxSeconds: options.maxSeconds,
     maxMemoryBytes: options.maxMemoryBytes,
     ...(run.canonicalize ? { canonicalize: run.canonicalize } : {}),
+    ...(run.symmetry ? { symmetry: run.symmetry } : {}),
     onProgress: options.onProgress,
   });
   return runResult(spec, variant, config, options, run, explored, 1, memoryModelWarnings(variant, config, requested));
@@ -160,9 +161,9 @@ function runResult(
     depth: result.depth,
     seconds: result.seconds,
     counterexample: result.trace ? toCounterexample(system, result.trace) : null,
-    symmetry: run.canonicalize !== null,
+    symmetry: result.symmetry,
     stoppedBy: result.stoppedBy,
-    warnings: [...modelWarnings, ...note, ...(run.liveness && (options.symmetry ?? true) ? ['symmetry reduction is off: this run checks liveness properties'] : []), ...result.warnings],
+    warnings: [...modelWarnings, ...note, ...result.warnings],
     workers,
     memoryModel: options.memoryModel ?? 'sc',
   };

@@ -4,9 +4,9 @@
  * the sequential path (runSpec.ts) and for exploreParallel's workers, which rebuild the system in
  * their own thread from `specSystem`'s structured-cloneable arguments.
  */
-import type { Property, SystemBundle, SystemFactory } from '../checker/engine/index.ts';
+import type { Property, SystemBundle, SystemFactory, ThreadSymmetry } from '../checker/engine/index.ts';
 import { applyMemoryModel, type MemoryModel, symmetryReduction } from '../checker/memory/index.ts';
-import { bindProperties, compileMachine, interpretMachine, isLiveness, type MachineSystem } from '../checker/xstate/index.ts';
+import { bindProperties, compileMachine, interpretMachine, isLiveness, type MachineSystem, threadSymmetry } from '../checker/xstate/index.ts';
 import { expectedVerdict, SPECS, type SpecConfig, type Variant } from '../specs/index.ts';
 import type { PropertySelection } from './runSpec.ts';
 
@@ -14,7 +14,7 @@ import type { PropertySelection } from './runSpec.ts';
 export interface SystemOptions {
   /** Default 'all'. */
   readonly properties?: PropertySelection;
-  /** Symmetry reduction over the spec's symmetric threads (default on; off when liveness is checked). */
+  /** Symmetry reduction over the spec's symmetric threads (default on). */
   readonly symmetry?: boolean;
   /** Use XState's own transition() instead of the compiled path. */
   readonly interpreted?: boolean;
@@ -26,7 +26,10 @@ export interface SystemOptions {
 export interface RunSystem extends SystemBundle {
   readonly system: MachineSystem;
   readonly properties: Property[];
+  /** The symmetry reduction of a safety run. */
   readonly canonicalize: ((state: Uint32Array) => void) | null;
+  /** The symmetry reduction of a run with liveness properties (it names each permutation it applies; sc only). */
+  readonly symmetry: ThreadSymmetry | null;
   /** Some selected property is a liveness property. */
   readonly liveness: boolean;
   /** The property the variant is expected to violate, when this run checks it. */
@@ -42,10 +45,12 @@ export function buildRunSystem(variant: Variant, config: SpecConfig, options: Sy
   const expected = expectedVerdict(variant, options.memoryModel ?? 'sc');
   const expectedProperty = expected.verdict === 'violated' && properties.some((p) => p.name === expected.property) ? expected.property : null;
   const system = options.interpreted ? interpretMachine(instance.machine) : applyMemoryModel(instance.machine, compileMachine(instance.machine), options.memoryModel ?? 'sc');
-  // symmetry reduction is sound here for safety only; with liveness properties it stays off
+  // liveness needs the reduction that names its permutations (the engine tracks threads through them)
   const liveness = properties.some(isLiveness);
-  const canonicalize = (options.symmetry ?? true) && !liveness ? symmetryReduction(system) : null;
-  return { system, properties: bindProperties(system, properties), canonicalize, liveness, expectedProperty };
+  const reduce = options.symmetry ?? true;
+  const canonicalize = reduce && !liveness ? symmetryReduction(system) : null;
+  const symmetry = reduce && liveness ? threadSymmetry(system.layout) : null;
+  return { system, properties: bindProperties(system, properties), canonicalize, symmetry, liveness, expectedProperty };
 }
 
 /** The arguments of `specSystem`: a registered spec and variant by name. */

@@ -71,6 +71,7 @@ export const waitReturns = (config: SpecConfig): ViewProperty[] =>
       'wait-returns',
       ({ value }) => value[requesterName(r)] === 'smp_call_function_many',
       ({ value }) => value[requesterName(r)] === 'done',
+      requesterName(r),
     ),
   );
 
@@ -84,6 +85,7 @@ export const requestConsumed = (config: SpecConfig): ViewProperty[] =>
       'request-consumed',
       ({ context }) => (context as unknown as KvmContext).requests[v] !== 0,
       ({ context }) => (context as unknown as KvmContext).requests[v] === 0,
+      vcpuName(v),
     ),
   );
 

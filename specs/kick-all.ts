@@ -35,7 +35,7 @@ export const noMemslotUseDuringUpdate = (config: SpecConfig): ViewProperty =>
  * fairness per thread.
  */
 export const kickAllCompletes = (config: SpecConfig): ViewProperty[] =>
-  range(config.requesters).map((r) => eventually('kick-all-completes', ({ value }: StateView) => KICK_COMPLETED.includes(value[requesterName(r)]!)));
+  range(config.requesters).map((r) => eventually('kick-all-completes', ({ value }: StateView) => KICK_COMPLETED.includes(value[requesterName(r)]!), requesterName(r)));
 
 const HOLDS: Expected = { verdict: 'holds' };
 const STUCK: Expected = { verdict: 'violated', property: 'kick-all-completes' };

@@ -31,14 +31,19 @@ export interface StatePredicate {
   readonly test: () => boolean;
 }
 
-/** A property to check. Predicates are evaluated on the current (loaded) state. */
+/**
+ * A property to check. Predicates are evaluated on the current (loaded) state. A liveness
+ * property's `owner` is the thread it is about (an index into `threads`), when it is one instance
+ * of a property stated for each thread of a symmetric group, under one name: it lets liveness be
+ * checked under symmetry reduction (ExploreOptions.symmetry).
+ */
 export type Property =
   /** Safety: `holds` is true in every reachable state. */
   | { readonly kind: 'always'; readonly name: string; readonly holds: () => boolean }
   /** Liveness: every fair run eventually reaches a state where `q` holds. */
-  | { readonly kind: 'eventually'; readonly name: string; readonly q: () => boolean }
+  | { readonly kind: 'eventually'; readonly name: string; readonly q: () => boolean; readonly owner?: number }
   /** Liveness: whenever `p` holds, every fair continuation eventually reaches `q` (p ~> q). */
-  | { readonly kind: 'leadsTo'; readonly name: string; readonly p: () => boolean; readonly q: () => boolean };
+  | { readonly kind: 'leadsTo'; readonly name: string; readonly p: () => boolean; readonly q: () => boolean; readonly owner?: number };
 
 export interface TransitionSystem {
   /** Number of u32 words in a packed state. */

@@ -13,20 +13,26 @@ export class EdgeStore {
 	target: Int32Array;
 	/** Edge action ids. */
 	action: Int32Array;
+	/** Per edge, the symmetry element that canonicalized its target (only when created with `elements`). */
+	element: Uint8Array | null;
 	/** Number of edges recorded. */
 	count = 0;
 	private capacity = 4096;
 
-	private constructor(private readonly budget: MemoryBudget) {
+	private constructor(
+		private readonly budget: MemoryBudget,
+		elements: boolean,
+	) {
 		this.start = need(budget.alloc(Int32Array, 1024));
 		this.target = need(budget.alloc(Int32Array, 4096));
 		this.action = need(budget.alloc(Int32Array, 4096));
+		this.element = elements ? need(budget.alloc(Uint8Array, 4096)) : null;
 	}
 
-	/** An empty edge store, or null when the budget refuses its first arrays. */
-	static create(budget: MemoryBudget): EdgeStore | null {
+	/** An empty edge store (recording each edge's symmetry element with `elements`), or null when the budget refuses its first arrays. */
+	static create(budget: MemoryBudget, elements = false): EdgeStore | null {
 		try {
-			return new EdgeStore(budget);
+			return new EdgeStore(budget, elements);
 		} catch (e) {
 			if (e instanceof RangeError) return null;
 			throw e;
@@ -44,12 +50,13 @@ export class EdgeStore {
 		return true;
 	}
 
-	/** Appends an edge to the open list. False when out of memory. */
-	add(target: number, action: number): boolean {
+	/** Appends an edge to the open list (`element` is recorded when the store records elements). False when out of memory. */
+	add(target: number, action: number, element = 0): boolean {
 		const i = this.count;
 		if (i === this.capacity && !this.growEdges()) return false;
 		this.target[i] = target;
 		this.action[i] = action;
+		if (this.element !== null) this.element[i] = element;
 		this.count = i + 1;
 		return true;
 	}
@@ -67,6 +74,11 @@ export class EdgeStore {
 		const action = this.budget.grow(Int32Array, this.action, size);
 		if (action === null) return false;
 		this.action = action;
+		if (this.element !== null) {
+			const element = this.budget.grow(Uint8Array, this.element, size);
+			if (element === null) return false;
+			this.element = element;
+		}
 		this.capacity = size;
 		return true;
 	}

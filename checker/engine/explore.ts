@@ -1,10 +1,13 @@
 import { buildLasso } from "./lasso.ts";
+import { liftLasso } from "./liftLasso.ts";
 import { FairCycleFinder, type Graph, TIMEOUT } from "./liveness.ts";
 import { MemoryBudget } from "./memory.ts";
+import { type Family, ownerFamilies, singletonFamilies } from "./propertyFamilies.ts";
 import { type LivenessProperty, type SafetyProperty, Search } from "./search.ts";
+import { ThreadGroup } from "./threadGroup.ts";
 import { concretize, traceOf } from "./trace.ts";
 import type { Property, TransitionSystem } from "./TransitionSystem.ts";
-import type { ExploreOptions, ExploreResult, StopReason, Trace } from "./types.ts";
+import type { Canonicalize, ExploreOptions, ExploreResult, StopReason, ThreadSymmetry, Trace } from "./types.ts";
 
 export type { ExploreOptions, ExploreResult, Progress, Trace } from "./types.ts";
 
@@ -16,13 +19,14 @@ export type { ExploreOptions, ExploreResult, Progress, Trace } from "./types.ts"
  *   stops the search and comes with a shortest counterexample from the initial state.
  * - Liveness (`eventually`, `leadsTo`) is decided, under weak fairness per thread, only once the
  *   safety check completed without violation; its counterexample is a lasso (see {@link Trace}).
- * - With `canonicalize`, only orbit representatives are stored and the counterexample is replayed
- *   into a real path of the unreduced system (throws if that fails); with liveness properties
- *   symmetry reduction is turned off, with a warning.
+ * - With `canonicalize` (or `symmetry`), only orbit representatives are stored and the
+ *   counterexample is replayed into a real path of the unreduced system (throws if that fails).
+ *   Liveness runs under symmetry only with `symmetry` and properties that name their owner threads
+ *   (see ExploreOptions.symmetry); otherwise symmetry reduction is turned off, with a warning.
  * - Bounds stop the search with verdict 'incomplete' and `stoppedBy` set, never 'holds'.
  *
  * Throws only on invalid options, on an invalid system (action thread out of range), on a failed
- * symmetry replay, or when the system's own callbacks throw.
+ * symmetry replay or lift, or when the system's own callbacks throw.
  */
 /** What a search reports its figures through (null: it could not start). */
 export interface SearchFigures {
@@ -36,9 +40,11 @@ export function resultOf(
 	search: SearchFigures | null,
 	startTime: number,
 	warnings: string[],
+	symmetry: boolean,
 ): (verdict: ExploreResult["verdict"], extra: Partial<ExploreResult>) => ExploreResult {
 	return (verdict, extra) => ({
 		verdict,
+		symmetry,
 		property: null,
 		states: search?.store.count ?? 0,
 		transitions: search?.transitions ?? 0,
@@ -63,16 +69,15 @@ export function explore(
 	const warnings: string[] = [];
 	const safety = properties.filter((p): p is SafetyProperty => p.kind === "always");
 	const liveness = properties.filter((p): p is LivenessProperty => p.kind !== "always");
-	let canonicalize = options.canonicalize ?? null;
-	if (canonicalize !== null && liveness.length > 0) {
-		warnings.push("symmetry reduction (canonicalize) was turned off: it is not supported with liveness properties");
-		canonicalize = null;
-	}
+	const reduction = reductionOf(system, liveness, options, warnings);
+	const { symmetry } = reduction;
+	const canonicalize = reduction.canonicalize ?? (symmetry === null ? null : symmetry.canonicalize);
 	const deadline = startTime + maxSeconds * 1000;
 	const search = Search.create(system, {
 		safety,
 		liveness,
-		canonicalize,
+		canonicalize: reduction.canonicalize,
+		symmetry,
 		checkDeadlock: options.checkDeadlock ?? true,
 		maxStates,
 		deadline,
@@ -80,7 +85,7 @@ export function explore(
 		onProgress: options.onProgress ?? null,
 		startTime,
 	});
-	const result = resultOf(search, startTime, warnings);
+	const result = resultOf(search, startTime, warnings, canonicalize !== null);
 	if (search === null) return result("incomplete", { stoppedBy: "max-memory" });
 	search.run();
 	if (search.violationId >= 0) {
@@ -90,7 +95,7 @@ export function explore(
 	}
 	if (search.stoppedBy !== null) return result("incomplete", { stoppedBy: search.stoppedBy });
 	if (liveness.length > 0) {
-		const outcome = checkLiveness(system, search, liveness, budget, deadline);
+		const outcome = checkLiveness(system, search, liveness, reduction, budget, deadline);
 		if (typeof outcome === "string") return result("incomplete", { stoppedBy: outcome });
 		if (outcome !== null) return result("violated", outcome);
 	}
@@ -140,11 +145,42 @@ function safetyTrace(
 	return trace;
 }
 
+/** How a run reduces its states: by `canonicalize` (safety only), by `symmetry` (liveness too, with the families it forms), or not. */
+interface Reduction {
+	readonly canonicalize: Canonicalize | null;
+	readonly symmetry: ThreadSymmetry | null;
+	readonly group: ThreadGroup;
+	readonly families: readonly Family[];
+}
+
+/** The reduction of a run of `system` with these liveness properties (a warning where one is turned off). */
+function reductionOf(system: TransitionSystem, liveness: readonly LivenessProperty[], options: ExploreOptions, warnings: string[]): Reduction {
+	const threads = system.threads.length;
+	const plain = { symmetry: null, group: ThreadGroup.trivial(threads), families: singletonFamilies(liveness) };
+	const symmetry = options.symmetry ?? null;
+	if (liveness.length === 0) {
+		const canonicalize = options.canonicalize ?? (symmetry === null ? null : symmetry.canonicalize);
+		return { ...plain, canonicalize };
+	}
+	if (symmetry === null) {
+		if (options.canonicalize !== undefined) warnings.push("symmetry reduction (canonicalize) was turned off: liveness under symmetry needs ExploreOptions.symmetry");
+		return { ...plain, canonicalize: null };
+	}
+	const group = ThreadGroup.of(symmetry, threads);
+	const families = ownerFamilies(liveness, group);
+	if (typeof families === "string") {
+		warnings.push(`symmetry reduction was turned off: ${families}`);
+		return { ...plain, canonicalize: null };
+	}
+	return { canonicalize: null, symmetry, group, families };
+}
+
 /** Checks each liveness property on the complete explored graph: the first violation, null, or the bound that stopped the analysis. */
 function checkLiveness(
 	system: TransitionSystem,
 	search: Search,
 	liveness: readonly LivenessProperty[],
+	reduction: Reduction,
 	budget: MemoryBudget,
 	deadline: number,
 ): { property: string; trace: Trace } | StopReason | null {
@@ -157,17 +193,21 @@ function checkLiveness(
 		}
 		return a.thread;
 	});
-	const g: Graph = { n: store.count, start: edges.start, target: edges.target, action: edges.action, actionThread, threadCount };
-	const finder = FairCycleFinder.create(g, budget);
+	const { symmetry, group, families } = reduction;
+	const g: Graph = { n: store.count, start: edges.start, target: edges.target, action: edges.action, actionThread, threadCount, element: edges.element, group };
+	const finder = FairCycleFinder.create(g, budget, Math.max(...families.map((f) => f.members.length)));
 	if (finder === null) return "max-memory";
-	for (let j = 0; j < liveness.length; j++) {
-		const lab = { labels: store.labels, stride: liveness.length, index: j };
-		const witness = finder.check(lab, deadline);
+	for (const family of families) {
+		const labels = { labels: store.labels, stride: liveness.length, members: family.members, ownerImage: family.ownerImage };
+		const witness = finder.check(labels, deadline);
 		if (witness === TIMEOUT) return "max-seconds";
-		if (witness >= 0) {
-			const lasso = buildLasso(finder, lab, store.pathTo(witness));
-			return { property: (liveness[j] as LivenessProperty).name, trace: traceOf(store, lasso.ids, lasso.actions, lasso.loopStart) };
+		if (witness < 0) continue;
+		if (symmetry === null) {
+			const lasso = buildLasso(finder, labels, store.pathTo(witness));
+			return { property: family.name, trace: traceOf(store, lasso.ids, lasso.actions, lasso.loopStart) };
 		}
+		const trace = liftLasso(system, symmetry, group, store, { finder, family, labels, witness }, budget, deadline);
+		return typeof trace === "string" ? trace : { property: family.name, trace };
 	}
 	return null;
 }

@@ -6,7 +6,7 @@ export { explore } from "./explore.ts";
 export { exploreParallel, type ParallelExploreOptions } from "./parallel/exploreParallel.ts";
 export type { SystemBundle, SystemFactory } from "./parallel/factory.ts";
 export { type MinimizeSwitchesOptions, type MinimizeSwitchesResult, minimizeSwitches, threadSwitches } from "./minimizeSwitches.ts";
-export type { Canonicalize, ExploreOptions, ExploreResult, Progress, Trace } from "./types.ts";
+export type { Canonicalize, ExploreOptions, ExploreResult, Progress, ThreadSymmetry, Trace } from "./types.ts";
 export type {
 	ActionLabel,
 	Property,

@@ -18,7 +18,9 @@ export interface Lasso {
 export function buildLasso(finder: FairCycleFinder, lab: Labels, prefix: { ids: number[]; actions: number[] }): Lasso {
 	const g = finder.g;
 	const witness = prefix.ids[prefix.ids.length - 1] as number;
-	const { labels, stride, index } = lab;
+	const { labels, stride, members } = lab;
+	if (members.length !== 1) throw new Error("kvmcheck engine: internal error: a lasso is built on a graph without symmetry (one member per property)");
+	const index = members[0] as number;
 	const notQ = (v: number): boolean => ((labels[v * stride + index] as number) & LABEL_Q) === 0;
 	const stem = bfs(
 		finder,

@@ -2,7 +2,7 @@ import { EdgeStore } from "./edgeStore.ts";
 import { NO_ROOM, StateStore } from "./stateStore.ts";
 import { BATCH_STATES, SuccessorBatch } from "./successorBatch.ts";
 import type { Property, TransitionSystem } from "./TransitionSystem.ts";
-import type { Canonicalize, Progress, SearchBounds, StopReason } from "./types.ts";
+import type { Canonicalize, Progress, SearchBounds, StopReason, ThreadSymmetry } from "./types.ts";
 
 /** A safety property (`always`). */
 export type SafetyProperty = Extract<Property, { kind: "always" }>;
@@ -20,6 +20,8 @@ export interface SearchConfig extends SearchBounds {
 	/** Their p/q are evaluated on every stored state into `store.labels` (stride = their count). */
 	readonly liveness: readonly LivenessProperty[];
 	readonly canonicalize: Canonicalize | null;
+	/** Used instead of `canonicalize` when set: the edges then record each one's element. */
+	readonly symmetry: ThreadSymmetry | null;
 }
 
 const PROGRESS_MS = 500;
@@ -62,7 +64,7 @@ export class Search {
 		this.lastProgress = cfg.startTime;
 		this.checkBuf = new Uint32Array(sys.stateWords);
 		this.initBuf = new Uint32Array(sys.stateWords);
-		this.batch = new SuccessorBatch(sys, cfg.canonicalize);
+		this.batch = new SuccessorBatch(sys, cfg.canonicalize, cfg.symmetry);
 	}
 
 	/** A search ready to run, or null when the budget refuses even its first arrays. */
@@ -71,7 +73,7 @@ export class Search {
 		if (store === null) return null;
 		let edges: EdgeStore | null = null;
 		if (cfg.liveness.length > 0) {
-			edges = EdgeStore.create(cfg.budget);
+			edges = EdgeStore.create(cfg.budget, cfg.symmetry !== null);
 			if (edges === null) return null;
 		}
 		return new Search(sys, cfg, store, edges);
@@ -82,7 +84,8 @@ export class Search {
 		const store = this.store;
 		const init = this.initBuf;
 		this.sys.initial(init);
-		if (this.cfg.canonicalize !== null) this.cfg.canonicalize(init);
+		if (this.cfg.symmetry !== null) this.cfg.symmetry.canonicalize(init);
+		else if (this.cfg.canonicalize !== null) this.cfg.canonicalize(init);
 		if (store.findOrAdd(init, -1, -1) === NO_ROOM) {
 			this.stoppedBy = store.fullReason;
 			return;
@@ -132,6 +135,7 @@ export class Search {
 			return;
 		}
 		const words = this.sys.stateWords;
+		const elements = batch.elements;
 		for (let k = j; k < end && !this.halted; k++) {
 			const action = batch.actions[k] as number;
 			const r = store.findOrAddHashed(batch.words, k * words, batch.hashes[k] as number, id, action);
@@ -139,7 +143,7 @@ export class Search {
 				this.stop(store.fullReason);
 				break;
 			}
-			if (edges !== null && !edges.add(r < 0 ? ~r : r, action)) this.stop("max-memory");
+			if (edges !== null && !edges.add(r < 0 ? ~r : r, action, elements === null ? 0 : (elements[k] as number))) this.stop("max-memory");
 		}
 		if (end === j && this.cfg.checkDeadlock && !batch.isFinal(store, id)) {
 			this.violationId = id;

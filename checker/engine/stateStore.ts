@@ -84,6 +84,11 @@ export class StateStore {
 		return this.findOrAddHashed(src, 0, hashWords(src, this.words) | 0, parent, action);
 	}
 
+	/** The id of `src` (its first `words` words), or -1 when it is not stored. */
+	indexOf(src: Uint32Array): number {
+		return this.table[2 * this.probe(src, 0, hashWords(src, this.words) | 0)] as number;
+	}
+
 	/**
 	 * {@link findOrAdd} of the state at `src[off .. off+words)` whose hash (as an int32) the caller
 	 * computed with hashWords.

@@ -19,16 +19,39 @@ export interface ExploreOptions {
 	/**
 	 * Symmetry reduction: rewrites a state in place to the representative of its orbit. Must be a
 	 * symmetry of the system and of every property, and a canonical form: every state of an orbit
-	 * maps to the same representative, which it leaves unchanged. Ignored (with a warning) when
-	 * liveness properties are checked.
+	 * maps to the same representative, which it leaves unchanged. Not used for liveness: see `symmetry`.
 	 */
 	canonicalize?: Canonicalize;
+	/**
+	 * Symmetry reduction that names the thread permutation it applies, for runs with liveness
+	 * properties (and for safety where `canonicalize` is not given). Liveness is then decided on
+	 * the representatives (each property tracked through the permutations to its owner thread,
+	 * fairness per orbit of the permutations the cycles compose) and a violation is lifted to a
+	 * real lasso. It needs every liveness property to name its `owner` thread, with one instance
+	 * per owner that the group maps into one another (same name); otherwise the run checks
+	 * liveness without symmetry, with a warning.
+	 */
+	symmetry?: ThreadSymmetry;
 	/** Called about every 0.5 s during the search. */
 	onProgress?: (p: Progress) => void;
 }
 
 /** Rewrites `state` in place to its orbit's representative. */
 export type Canonicalize = (state: Uint32Array) => void;
+
+/** A symmetry reduction that says which permutation of the threads it applied (see ExploreOptions.symmetry). */
+export interface ThreadSymmetry {
+	/**
+	 * The group's elements as thread permutations, distinct, the identity first: element i moves
+	 * thread t to thread `elements[i][t]`. At most 256.
+	 */
+	readonly elements: readonly Int32Array[];
+	/**
+	 * Rewrites `state` in place to its orbit's representative (a canonical form, as for
+	 * `canonicalize`) and returns the index of an element g with representative = g(state).
+	 */
+	readonly canonicalize: (state: Uint32Array) => number;
+}
 
 /** The bounds and reporting every search strategy runs under. */
 export interface SearchBounds {
@@ -80,6 +103,8 @@ export interface ExploreResult {
 	 * 'holds': every property holds in the whole reachable state space.
 	 */
 	verdict: "holds" | "violated" | "incomplete";
+	/** The states were reduced by symmetry (`canonicalize` or `symmetry`, unless the run turned it off). */
+	symmetry: boolean;
 	/** Name of the violated property ('deadlock' for a deadlock), else null. */
 	property: string | null;
 	/** Distinct states stored. */

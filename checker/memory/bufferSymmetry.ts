@@ -7,11 +7,10 @@
  * tie a thread's data to other members' indices; enumerating the group (n! images for n symmetric
  * threads: 4 at 2 vCPUs and 2 requesters, 12 at 3 and 2) gives the least image whatever they hold.
  *
- * The images are computed by one generated function: per group element, the first word of the
- * image, and the rest only when that word does not already exceed the least image so far.
+ * The images are computed by one generated function (leastImageFunction).
  */
 import type { Canonicalize } from '../engine/index.ts';
-import { type FieldPermutation, symmetryGroup } from '../xstate/index.ts';
+import { type FieldPermutation, fieldImageTerms, leastImageFunction, symmetryGroup } from '../xstate/index.ts';
 import type { StoreBufferLayout, StoreBufferSystem } from './tso.ts';
 
 /** The canonicalizer of `system`'s states, or null when its machine declares no symmetric group. */
@@ -20,20 +19,7 @@ export function storeBufferCanonicalizer(system: StoreBufferSystem): Canonicaliz
   if (layout.symmetric.length === 0) return null;
   const group = symmetryGroup(layout);
   const renames = group.map((g) => entryRenames(buffers, g));
-  const lines = [
-    Array.from({ length: stateWords }, (_, w) => `const s${w} = s[${w}];`).join(' '),
-    Array.from({ length: stateWords }, (_, w) => `let l${w} = s${w};`).join(' '),
-    `let e = 0; ${Array.from({ length: stateWords }, (_, w) => `let x${w} = 0;`).join(' ')}`,
-  ];
-  group.forEach((g, i) => {
-    const words = imageWords(system, g, `R[${i}]`);
-    lines.push(`x0 = ${words[0]};`, 'if (x0 <= l0) {', ...words.slice(1).map((expr, w) => `x${w + 1} = ${expr};`));
-    let less = 'false';
-    for (let w = stateWords - 1; w >= 0; w--) less = `x${w} !== l${w} ? x${w} < l${w} : ${less}`;
-    lines.push(`if (${less}) { ${Array.from({ length: stateWords }, (_, w) => `l${w} = x${w};`).join(' ')} }`, '}');
-  });
-  lines.push(Array.from({ length: stateWords }, (_, w) => `s[${w}] = l${w};`).join(' '));
-  return new Function('R', `return function storeBufferCanonicalize(s) {\n${lines.join('\n')}\n};`)(renames) as Canonicalize;
+  return leastImageFunction(stateWords, group, (g, i) => imageTerms(system, g, `R[${i}]`), renames);
 }
 
 /** Per entry id (shared id + 1; 0 for an empty slot), the id of its element's image under `g`. */
@@ -49,16 +35,14 @@ function entryRenames(buffers: StoreBufferLayout, g: FieldPermutation): Int32Arr
 }
 
 /**
- * Expressions (over the state's words s0, s1, ...; `e` a scratch local) of each word of the image
- * of a state under `g`, as unsigned 32-bit values; `rename` names the entry id table of `g`.
+ * The terms of each word of the image of a state under `g` (over its words s0, s1, ...; `e` a
+ * scratch local): its fields' (fieldImageTerms) and its buffers' entries, moved with their threads
+ * and renamed by `rename`, the entry id table of `g`.
  */
-function imageWords(system: StoreBufferSystem, g: FieldPermutation, rename: string): string[] {
-  const { layout, buffers, stateWords } = system;
-  const terms: string[][] = Array.from({ length: stateWords }, () => []);
-  for (let f = 0; f < layout.fieldCount; f++) {
-    const to = g.fields[f]!;
-    terms[layout.fieldWord[to]!]!.push(`(((s${layout.fieldWord[f]} >>> ${layout.fieldShift[f]}) & ${layout.fieldMask[f]}) << ${layout.fieldShift[to]})`);
-  }
+function imageTerms(system: StoreBufferSystem, g: FieldPermutation, rename: string): string[][] {
+  const { buffers, stateWords } = system;
+  const terms = fieldImageTerms(system.layout, g);
+  while (terms.length < stateWords) terms.push([]);
   const { slots, slotWord, slotShift, entryBits, idShift } = buffers;
   const entryMask = entryBits === 32 ? 0xffffffff : 2 ** entryBits - 1;
   const low = 2 ** idShift - 1;
@@ -70,5 +54,5 @@ function imageWords(system: StoreBufferSystem, g: FieldPermutation, rename: stri
       terms[slotWord[to]!]!.push(`(${entry} << ${slotShift[to]})`);
     }
   }
-  return terms.map((ts) => (ts.length === 0 ? '0' : `(${ts.join(' | ')}) >>> 0`));
+  return terms;
 }

@@ -25,17 +25,22 @@ export function conjunctsOf(p: ViewPredicate): readonly ViewPredicate[] {
   return cs === undefined ? [p] : cs.flatMap(conjunctsOf);
 }
 
+/**
+ * A property over the XState view. A liveness property's `owner` names the thread (machine region)
+ * it is about when it is one instance of a property stated for each thread of a symmetric group,
+ * under one name: it lets liveness be checked under symmetry reduction.
+ */
 export type ViewProperty =
   | { readonly kind: 'always'; readonly name: string; readonly holds: ViewPredicate }
-  | { readonly kind: 'eventually'; readonly name: string; readonly q: ViewPredicate }
-  | { readonly kind: 'leadsTo'; readonly name: string; readonly p: ViewPredicate; readonly q: ViewPredicate };
+  | { readonly kind: 'eventually'; readonly name: string; readonly q: ViewPredicate; readonly owner?: string }
+  | { readonly kind: 'leadsTo'; readonly name: string; readonly p: ViewPredicate; readonly q: ViewPredicate; readonly owner?: string };
 
 /** Safety: `holds` in every reachable state. */
 export const always = (name: string, holds: ViewPredicate): ViewProperty => ({ kind: 'always', name, holds });
-/** Liveness under weak fairness per thread: every fair run reaches `q`. */
-export const eventually = (name: string, q: ViewPredicate): ViewProperty => ({ kind: 'eventually', name, q });
-/** Liveness under weak fairness per thread: `p` is always followed by `q` (p ~> q). */
-export const leadsTo = (name: string, p: ViewPredicate, q: ViewPredicate): ViewProperty => ({ kind: 'leadsTo', name, p, q });
+/** Liveness under weak fairness per thread: every fair run reaches `q` (about thread `owner`, if given). */
+export const eventually = (name: string, q: ViewPredicate, owner?: string): ViewProperty => ({ kind: 'eventually', name, q, ...(owner === undefined ? {} : { owner }) });
+/** Liveness under weak fairness per thread: `p` is always followed by `q` (p ~> q; about thread `owner`, if given). */
+export const leadsTo = (name: string, p: ViewPredicate, q: ViewPredicate, owner?: string): ViewProperty => ({ kind: 'leadsTo', name, p, q, ...(owner === undefined ? {} : { owner }) });
 
 export const isLiveness = (p: { readonly kind: string }): boolean => p.kind !== 'always';
 
@@ -43,7 +48,14 @@ export const isLiveness = (p: { readonly kind: string }): boolean => p.kind !== 
 export function bindProperties(system: MachineSystem, properties: readonly ViewProperty[]): Property[] {
   return properties.map((prop): Property => {
     if (prop.kind === 'always') return { kind: 'always', name: prop.name, holds: system.predicate(prop.holds) };
-    if (prop.kind === 'eventually') return { kind: 'eventually', name: prop.name, q: system.predicate(prop.q) };
-    return { kind: 'leadsTo', name: prop.name, p: system.predicate(prop.p), q: system.predicate(prop.q) };
+    const owner = prop.owner === undefined ? {} : { owner: threadIndex(system, prop.owner, prop.name) };
+    if (prop.kind === 'eventually') return { kind: 'eventually', name: prop.name, q: system.predicate(prop.q), ...owner };
+    return { kind: 'leadsTo', name: prop.name, p: system.predicate(prop.p), q: system.predicate(prop.q), ...owner };
   });
+}
+
+function threadIndex(system: MachineSystem, owner: string, property: string): number {
+  const t = system.threads.indexOf(owner);
+  if (t < 0) throw new Error(`property '${property}': owner '${owner}' is not a thread of the machine (${system.threads.join(', ')})`);
+  return t;
 }

@@ -99,7 +99,7 @@ describe("liveness under weak fairness per thread", () => {
 		expect(withSafety.trace?.loopStart).toBeNull();
 	});
 
-	it("symmetry reduction is turned off (with a warning) for liveness", () => {
+	it("a canonicalize that does not name its permutations is turned off (with a warning) for liveness", () => {
 		const sys = rotorSystem(3, 3);
 		const r = explore(sys, [{ kind: "eventually", name: "ev", q: () => sys.current()[0] === 2 }], {
 			canonicalize: sortCanonicalize,

@@ -58,8 +58,7 @@ export async function exploreParallel(factory: SystemFactory, options: ParallelE
 	const bundle = await loadFactory(factory);
 	const { system, properties } = bundle;
 	if (properties.some((p) => p.kind !== "always")) {
-		const canonicalize = bundle.canonicalize ?? undefined;
-		const result = explore(system, properties, { ...options, canonicalize });
+		const result = explore(system, properties, { ...options, canonicalize: bundle.canonicalize ?? undefined, symmetry: bundle.symmetry ?? undefined });
 		const note = `liveness properties are not checked in parallel: the sequential engine ran instead of ${workers} workers`;
 		return { ...result, warnings: [note, ...result.warnings] };
 	}
@@ -78,7 +77,7 @@ export async function exploreParallel(factory: SystemFactory, options: ParallelE
 		onProgress: options.onProgress ?? null,
 		startTime,
 	});
-	const result = resultOf(search, startTime, warnings);
+	const result = resultOf(search, startTime, warnings, (bundle.canonicalize ?? null) !== null);
 	if (search === null) return result("incomplete", { stoppedBy: "max-memory" });
 	const init = new Uint32Array(system.stateWords);
 	system.initial(init);

@@ -1,5 +1,5 @@
 import type { Property, TransitionSystem } from "../TransitionSystem.ts";
-import type { Canonicalize } from "../types.ts";
+import type { Canonicalize, ThreadSymmetry } from "../types.ts";
 
 /**
  * What a worker thread needs to rebuild a system (a TransitionSystem cannot cross threads): the
@@ -19,6 +19,8 @@ export interface SystemBundle {
 	readonly properties: readonly Property[];
 	/** Rewrites a state in place to its orbit representative (see ExploreOptions.canonicalize). */
 	readonly canonicalize?: Canonicalize | null;
+	/** The symmetry reduction liveness runs use (see ExploreOptions.symmetry). */
+	readonly symmetry?: ThreadSymmetry | null;
 }
 
 /** Imports the factory's module and calls its export. Throws with the factory named when either fails. */
