@@ -12,7 +12,8 @@
  *      Murphi), side by side with kvmcheck, when they are installed (`apt-get install spin rumur`);
  *   4. hv-vpindex: comparisons per hypercall of each VP-index lookup structure (seeds/002);
  *   5. state-space growth from sc to tso (store buffers) for guest-mode;
- *   6. fuzzing throughput: schedule steps per second at 8, 64 and 256 vCPUs.
+ *   6. fuzzing throughput: schedule steps per second at 8, 64 and 256 vCPUs;
+ *   7. liveness (all of guest-mode's properties) with and without symmetry reduction.
  * Flags: --json, --quick (shorter bounds, fewer repetitions), --max-seconds S (bound per run),
  * --no-external (skip Spin and Rumur).
  */
@@ -23,6 +24,7 @@ import type { RunOptions } from '../cli/runSpec.ts';
 import { formatExternalRows, runExternalCheckers } from './external.ts';
 import { benchFuzz, formatFuzzBench } from './fuzz.ts';
 import { benchHvVpindex, formatHvVpindexBench } from './hv-vpindex.ts';
+import { livenessRows } from './liveness.ts';
 import { memoryModelRows } from './memoryModel.ts';
 import { runOne, type RunOneArgs, type RunOneResult } from './runOne.ts';
 import { median } from './median.ts';
@@ -173,4 +175,12 @@ log(
 log('\n6. fuzzing throughput (guest-mode kernel, safety properties checked on every state)');
 const fz = benchFuzz();
 log(formatFuzzBench(fz));
-if (json) console.log(JSON.stringify({ machine, compiledVsInterpreted: cvx, scaling: scale, external, hvVpindex: hv, memoryModels: mm, fuzz: fz }, null, 2));
+log(`\n7. liveness under weak fairness: guest-mode kernel, all properties (safety, wait-returns, request-consumed), sc (bound ${maxSeconds} s per run)`);
+const live = livenessRows(maxSeconds, childRun);
+log(
+  formatTable(
+    ['vcpus x req', 'symmetry', 'verdict', 'states', 'transitions', 'seconds', 'peak RSS MB'],
+    live.map((r) => [r.config, r.symmetry ? 'on' : 'off', r.verdict + (r.stoppedBy ? ` (${r.stoppedBy})` : ''), fmt(r.states), fmt(r.transitions), r.seconds.toFixed(2), String(r.peakRssMB)]),
+  ),
+);
+if (json) console.log(JSON.stringify({ machine, compiledVsInterpreted: cvx, scaling: scale, external, hvVpindex: hv, memoryModels: mm, fuzz: fz, liveness: live }, null, 2));

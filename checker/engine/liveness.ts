@@ -155,13 +155,14 @@ export class FairCycleFinder {
 	}
 
 	private tarjan(lab: Labels, deadline: number): boolean {
-		const k = lab.members.length;
-		const { start, element, group } = this.g;
+		const { labels, stride, members, ownerImage } = lab;
+		const k = members.length;
+		const { start, target, element, group } = this.g;
 		const size = this.g.n * k;
 		const index = this.scratchA.fill(-1);
-		const { low, stack, callNode, callPos, sccOf, frame } = this;
+		const { low, stack, callNode, callPos, sccOf, frame, canReach } = this;
 		sccOf.fill(-1);
-		this.canReach.fill(0);
+		canReach.fill(0);
 		let counter = 0;
 		let sccCount = 0;
 		let top = 0;
@@ -177,32 +178,42 @@ export class FairCycleFinder {
 			while (call > 0) {
 				if ((++steps & 0xffff) === 0 && performance.now() > deadline) return false;
 				const v = callNode[call - 1] as number;
-				const pos = callPos[call - 1] as number;
-				if (pos < (start[((v / k) | 0) + 1] as number)) {
-					callPos[call - 1] = pos + 1;
-					const w = this.targetOf(pos, v, k, lab);
-					if ((labelOf(lab, w) & LABEL_Q) !== 0) continue;
+				const c = (v / k) | 0;
+				const m = v - c * k;
+				const end = start[c + 1] as number;
+				let pos = callPos[call - 1] as number;
+				let child = -1;
+				// the edges of v up to its next DFS-tree child
+				for (; pos < end && child < 0; pos++) {
+					const t = target[pos] as number;
+					const mw = k === 1 ? 0 : (ownerImage[(element === null ? 0 : (element[pos] as number)) * k + m] as number);
+					if (((labels[t * stride + (members[mw] as number)] as number) & LABEL_Q) !== 0) continue;
+					const w = t * k + mw;
 					if (index[w] === -1) {
+						child = w;
 						index[w] = low[w] = counter++;
 						// the frame of a DFS-tree child: its parent's, after the inverse of the edge's element
 						if (frame !== null) frame[w] = group.compose(frame[v] as number, group.inverse((element as Uint8Array)[pos] as number));
-						stack[top++] = w;
-						callNode[call] = w;
-						callPos[call] = start[(w / k) | 0] as number;
-						call++;
 					} else if (sccOf[w] === -1) {
 						if ((index[w] as number) < (low[v] as number)) low[v] = index[w] as number;
-					} else if (this.canReach[w] === 1) {
-						this.canReach[v] = 1; // an edge out of v's SCC-to-be to a completed SCC that can reach a fair one
+					} else if (canReach[w] === 1) {
+						canReach[v] = 1; // an edge out of v's SCC-to-be to a completed SCC that can reach a fair one
 					}
-				} else {
-					call--;
-					if (low[v] === index[v]) top = this.closeScc(v, top, sccCount++, lab);
-					if (call > 0) {
-						const u = callNode[call - 1] as number;
-						if ((low[v] as number) < (low[u] as number)) low[u] = low[v] as number;
-						if (sccOf[v] !== -1 && this.canReach[v] === 1) this.canReach[u] = 1;
-					}
+				}
+				callPos[call - 1] = pos;
+				if (child >= 0) {
+					stack[top++] = child;
+					callNode[call] = child;
+					callPos[call] = start[(child / k) | 0] as number;
+					call++;
+					continue;
+				}
+				call--;
+				if (low[v] === index[v]) top = this.closeScc(v, top, sccCount++, lab);
+				if (call > 0) {
+					const u = callNode[call - 1] as number;
+					if ((low[v] as number) < (low[u] as number)) low[u] = low[v] as number;
+					if (sccOf[v] !== -1 && canReach[v] === 1) canReach[u] = 1;
 				}
 			}
 		}
