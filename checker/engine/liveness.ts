@@ -41,6 +41,14 @@ export function singleLabels(labels: Uint8Array, stride: number, index: number, 
 /** `check` ran out of time. */
 export const TIMEOUT = -2;
 
+/** States of a product node in the DFS (FairCycleFinder.node); an open node holds its DFS index (0 and up). */
+const UNSEEN = -1;
+const Q_NODE = -2;
+const DONE_NO_REACH = 0x7ffffffe;
+const DONE_REACH = 0x7fffffff;
+/** Bit of `canReach` set while the DFS runs on a node with an edge to itself. */
+const SELF_LOOP = 2;
+
 /**
  * Decides `p ~> q` under weak fairness per thread on a complete explored graph.
  *
@@ -69,10 +77,15 @@ export class FairCycleFinder {
 	readonly sccFair: Uint8Array;
 	/** 1 when the ¬q product node (one that a p∧¬q node reaches) can reach a fair SCC through ¬q nodes. */
 	readonly canReach: Uint8Array;
-	/** Scratch arrays for the lasso builder too (free after `check`). */
+	/** Scratch arrays for the lasso builder (free after `check`): the two halves of `node`. */
 	readonly scratchA: Int32Array;
 	readonly scratchB: Int32Array;
-	private readonly low: Int32Array;
+	/**
+	 * Per product node v, the DFS's view of it in `node[2v]` — UNSEEN, Q_NODE (never entered),
+	 * its DFS index while its SCC is open, DONE_REACH or DONE_NO_REACH once closed — and its lowlink
+	 * in `node[2v+1]`: one random read per edge, one cache line per node.
+	 */
+	private readonly node: Int32Array;
 	private readonly stack: Int32Array;
 	private readonly callNode: Int32Array;
 	private readonly callPos: Int32Array;
@@ -99,9 +112,9 @@ export class FairCycleFinder {
 		this.sccOf = i32();
 		this.sccFair = u8();
 		this.canReach = u8();
-		this.scratchA = i32();
-		this.scratchB = i32();
-		this.low = this.scratchB;
+		this.node = need(budget.alloc(Int32Array, 2 * n));
+		this.scratchA = this.node.subarray(0, n);
+		this.scratchB = this.node.subarray(n);
 		this.stack = i32();
 		this.callNode = i32();
 		this.callPos = i32();
@@ -155,21 +168,21 @@ export class FairCycleFinder {
 	}
 
 	private tarjan(lab: Labels, deadline: number): boolean {
-		const { labels, stride, members, ownerImage } = lab;
+		const { members, ownerImage } = lab;
 		const k = members.length;
 		const { start, target, element, group } = this.g;
 		const size = this.g.n * k;
-		const index = this.scratchA.fill(-1);
-		const { low, stack, callNode, callPos, sccOf, frame, canReach } = this;
-		sccOf.fill(-1);
+		const { node, stack, callNode, callPos, frame, canReach } = this;
+		for (let v = 0; v < size; v++) node[2 * v] = (labelOf(lab, v) & LABEL_Q) !== 0 ? Q_NODE : UNSEEN;
+		this.sccOf.fill(-1);
 		canReach.fill(0);
 		let counter = 0;
 		let sccCount = 0;
 		let top = 0;
 		let steps = 0;
 		for (let root = 0; root < size; root++) {
-			if (index[root] !== -1 || (labelOf(lab, root) & (LABEL_P | LABEL_Q)) !== LABEL_P) continue;
-			index[root] = low[root] = counter++;
+			if (node[2 * root] !== UNSEEN || (labelOf(lab, root) & LABEL_P) === 0) continue;
+			node[2 * root] = node[2 * root + 1] = counter++;
 			if (frame !== null) frame[root] = 0;
 			stack[top++] = root;
 			callNode[0] = root;
@@ -185,19 +198,20 @@ export class FairCycleFinder {
 				let child = -1;
 				// the edges of v up to its next DFS-tree child
 				for (; pos < end && child < 0; pos++) {
-					const t = target[pos] as number;
 					const mw = k === 1 ? 0 : (ownerImage[(element === null ? 0 : (element[pos] as number)) * k + m] as number);
-					if (((labels[t * stride + (members[mw] as number)] as number) & LABEL_Q) !== 0) continue;
-					const w = t * k + mw;
-					if (index[w] === -1) {
+					const w = (target[pos] as number) * k + mw;
+					const seen = node[2 * w] as number;
+					if (seen === UNSEEN) {
 						child = w;
-						index[w] = low[w] = counter++;
+						node[2 * w] = node[2 * w + 1] = counter++;
 						// the frame of a DFS-tree child: its parent's, after the inverse of the edge's element
 						if (frame !== null) frame[w] = group.compose(frame[v] as number, group.inverse((element as Uint8Array)[pos] as number));
-					} else if (sccOf[w] === -1) {
-						if ((index[w] as number) < (low[v] as number)) low[v] = index[w] as number;
-					} else if (canReach[w] === 1) {
-						canReach[v] = 1; // an edge out of v's SCC-to-be to a completed SCC that can reach a fair one
+					} else if (seen >= DONE_NO_REACH) {
+						// an edge out of v's SCC-to-be to a completed SCC that can reach a fair one
+						if (seen === DONE_REACH) canReach[v] = (canReach[v] as number) | 1;
+					} else if (seen >= 0) {
+						if (seen < (node[2 * v + 1] as number)) node[2 * v + 1] = seen;
+						if (w === v) canReach[v] = (canReach[v] as number) | SELF_LOOP;
 					}
 				}
 				callPos[call - 1] = pos;
@@ -209,11 +223,12 @@ export class FairCycleFinder {
 					continue;
 				}
 				call--;
-				if (low[v] === index[v]) top = this.closeScc(v, top, sccCount++, lab);
+				if (node[2 * v + 1] === node[2 * v]) top = this.closeScc(v, top, sccCount++, lab);
 				if (call > 0) {
 					const u = callNode[call - 1] as number;
-					if ((low[v] as number) < (low[u] as number)) low[u] = low[v] as number;
-					if (sccOf[v] !== -1 && canReach[v] === 1) canReach[u] = 1;
+					const low = node[2 * v + 1] as number;
+					if (node[2 * v] === DONE_REACH) canReach[u] = (canReach[u] as number) | 1;
+					else if (node[2 * v] !== DONE_NO_REACH && low < (node[2 * u + 1] as number)) node[2 * u + 1] = low;
 				}
 			}
 		}
@@ -222,8 +237,9 @@ export class FairCycleFinder {
 
 	/**
 	 * Pops the SCC rooted at `v` off the Tarjan stack as SCC `c`; returns the new stack top. While
-	 * the DFS runs, `canReach` marks the nodes with an edge to a completed SCC that can reach a fair
-	 * one; the SCC can reach a fair SCC iff it is fair or one of its members is so marked.
+	 * the DFS runs, `canReach` marks (bit 0) the nodes with an edge to a completed SCC that can reach
+	 * a fair one, and (SELF_LOOP) those with an edge to themselves; the SCC can reach a fair SCC iff
+	 * it is fair or one of its members has bit 0.
 	 */
 	private closeScc(v: number, top: number, c: number, lab: Labels): number {
 		const { stack, sccOf, canReach } = this;
@@ -233,12 +249,16 @@ export class FairCycleFinder {
 		for (let m = k; m < top; m++) {
 			const u = stack[m] as number;
 			sccOf[u] = c;
-			reach |= canReach[u] as number;
+			reach |= (canReach[u] as number) & 1;
 		}
 		const fair = this.isFair(k, top, c, lab);
 		this.sccFair[c] = fair ? 1 : 0;
 		if (fair) reach = 1;
-		for (let m = k; m < top; m++) canReach[stack[m] as number] = reach;
+		for (let m = k; m < top; m++) {
+			const u = stack[m] as number;
+			canReach[u] = reach;
+			this.node[2 * u] = reach === 1 ? DONE_REACH : DONE_NO_REACH;
+		}
 		return k;
 	}
 
@@ -251,9 +271,7 @@ export class FairCycleFinder {
 			const v = stack[from] as number;
 			const cv = (v / k) | 0;
 			if (start[cv] === start[cv + 1]) return true; // terminal: stutters forever
-			let selfLoop = false;
-			for (let e = start[cv] as number; e < (start[cv + 1] as number); e++) if (this.targetOf(e, v, k, lab) === v) selfLoop = true;
-			if (!selfLoop) return false; // trivial SCC: no infinite run stays in it
+			if (((this.canReach[v] as number) & SELF_LOOP) === 0) return false; // trivial SCC: no infinite run stays in it
 		}
 		const served = this.served.fill(0);
 		generator.fill(0);
