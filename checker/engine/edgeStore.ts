@@ -11,8 +11,8 @@ export class EdgeStore {
 	start: Int32Array;
 	/** Edge target ids. */
 	target: Int32Array;
-	/** Edge action ids. */
-	action: Int32Array;
+	/** Edge action ids (16 bits each where the system has at most 65,536 actions). */
+	action: Int32Array | Uint16Array;
 	/** Per edge, the symmetry element that canonicalized its target (only when created with `elements`). */
 	element: Uint8Array | null;
 	/** Number of edges recorded. */
@@ -21,18 +21,22 @@ export class EdgeStore {
 
 	private constructor(
 		private readonly budget: MemoryBudget,
+		wideActions: boolean,
 		elements: boolean,
 	) {
 		this.start = need(budget.alloc(Int32Array, 1024));
 		this.target = need(budget.alloc(Int32Array, 4096));
-		this.action = need(budget.alloc(Int32Array, 4096));
+		this.action = need(wideActions ? budget.alloc(Int32Array, 4096) : budget.alloc(Uint16Array, 4096));
 		this.element = elements ? need(budget.alloc(Uint8Array, 4096)) : null;
 	}
 
-	/** An empty edge store (recording each edge's symmetry element with `elements`), or null when the budget refuses its first arrays. */
-	static create(budget: MemoryBudget, elements = false): EdgeStore | null {
+	/**
+	 * An empty edge store for a system of `actions` actions (recording each edge's symmetry element
+	 * with `elements`), or null when the budget refuses its first arrays.
+	 */
+	static create(budget: MemoryBudget, actions: number, elements = false): EdgeStore | null {
 		try {
-			return new EdgeStore(budget, elements);
+			return new EdgeStore(budget, actions > 0x10000, elements);
 		} catch (e) {
 			if (e instanceof RangeError) return null;
 			throw e;
@@ -71,7 +75,7 @@ export class EdgeStore {
 		const target = this.budget.grow(Int32Array, this.target, size);
 		if (target === null) return false;
 		this.target = target;
-		const action = this.budget.grow(Int32Array, this.action, size);
+		const action = this.action instanceof Int32Array ? this.budget.grow(Int32Array, this.action, size) : this.budget.grow(Uint16Array, this.action, size);
 		if (action === null) return false;
 		this.action = action;
 		if (this.element !== null) {

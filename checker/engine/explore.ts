@@ -194,6 +194,8 @@ function checkLiveness(
 		return a.thread;
 	});
 	const { symmetry, group, families } = reduction;
+	// the lookups are done; a lifted lasso rebuilds the index
+	store.dropIndex();
 	const g: Graph = { n: store.count, start: edges.start, target: edges.target, action: edges.action, actionThread, threadCount, element: edges.element, group };
 	const finder = FairCycleFinder.create(g, budget, Math.max(...families.map((f) => f.members.length)));
 	if (finder === null) return "max-memory";

@@ -37,6 +37,7 @@ export function liftLasso(
 	budget: MemoryBudget,
 	deadline: number,
 ): Trace | StopReason {
+	if (!reps.rebuildIndex()) return "max-memory";
 	const { family, witness } = violation;
 	const k = family.members.length;
 	const rep = (witness / k) | 0;
@@ -99,7 +100,7 @@ function exploreTowardFairCycles(
 	const k = family.members.length;
 	const words = system.stateWords;
 	const states = StateStore.create(words, 0, Number.POSITIVE_INFINITY, budget);
-	const edges = EdgeStore.create(budget);
+	const edges = EdgeStore.create(budget, system.actions.length);
 	if (states === null || edges === null || states.findOrAdd(start, -1, -1) === NO_ROOM) return "max-memory";
 	const OTHER = -1;
 	const buf = new Uint32Array(words);

@@ -7,7 +7,7 @@ export interface Graph {
 	readonly n: number;
 	readonly start: Int32Array;
 	readonly target: Int32Array;
-	readonly action: Int32Array;
+	readonly action: Int32Array | Uint16Array;
 	/** Thread of each action id. */
 	readonly actionThread: Int32Array;
 	readonly threadCount: number;

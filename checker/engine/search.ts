@@ -73,7 +73,7 @@ export class Search {
 		if (store === null) return null;
 		let edges: EdgeStore | null = null;
 		if (cfg.liveness.length > 0) {
-			edges = EdgeStore.create(cfg.budget, cfg.symmetry !== null);
+			edges = EdgeStore.create(cfg.budget, sys.actions.length, cfg.symmetry !== null);
 			if (edges === null) return null;
 		}
 		return new Search(sys, cfg, store, edges);

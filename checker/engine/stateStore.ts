@@ -84,6 +84,38 @@ export class StateStore {
 		return this.findOrAddHashed(src, 0, hashWords(src, this.words) | 0, parent, action);
 	}
 
+	/**
+	 * Frees the index (a liveness analysis needs the memory, not the lookups): states, links and
+	 * labels stay; `indexOf` and `findOrAdd` need `rebuildIndex()` first.
+	 */
+	dropIndex(): void {
+		this.budget.release(this.table);
+		this.table = new Int32Array(0);
+	}
+
+	/** Rebuilds a dropped index (nothing to do when it is there); false, nothing changed, when the budget refuses it. */
+	rebuildIndex(): boolean {
+		if (this.table.length > 0) return true;
+		let size = 16;
+		while (size * 0.75 < this.count) size *= 2;
+		const table = this.budget.alloc(Int32Array, 2 * size);
+		if (table === null) return false;
+		table.fill(EMPTY);
+		const mask = size - 1;
+		const state = new Uint32Array(this.words);
+		for (let id = 0; id < this.count; id++) {
+			this.load(id, state);
+			const h = hashWords(state, this.words) | 0;
+			const i = this.freeSlot(table, mask, h);
+			table[2 * i] = id;
+			table[2 * i + 1] = h;
+		}
+		this.table = table;
+		this.mask = mask;
+		this.maxLoad = Math.floor(size * 0.75);
+		return true;
+	}
+
 	/** The id of `src` (its first `words` words), or -1 when it is not stored. */
 	indexOf(src: Uint32Array): number {
 		return this.table[2 * this.probe(src, 0, hashWords(src, this.words) | 0)] as number;

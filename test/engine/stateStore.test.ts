@@ -21,6 +21,22 @@ describe("StateStore", () => {
 		expect(budget.used).toBeGreaterThan(n * (3 * 4 + 8));
 	});
 
+	it("drops its index (its memory released) and rebuilds it: every state is found again, nothing else changes", () => {
+		const budget = new MemoryBudget(Number.POSITIVE_INFINITY);
+		const store = StateStore.create(2, 0, Number.POSITIVE_INFINITY, budget) as StateStore;
+		const state = (i: number) => Uint32Array.of(i * 7919, i & 3);
+		for (let i = 0; i < 20_000; i++) store.findOrAdd(state(i), i - 1, 0);
+		const used = budget.used;
+		store.dropIndex();
+		expect(budget.used).toBeLessThan(used - 20_000 * 8);
+		expect(store.rebuildIndex()).toBe(true);
+		expect(budget.used).toBe(used);
+		for (let i = 0; i < 20_000; i++) expect(store.indexOf(state(i))).toBe(i);
+		expect(store.indexOf(Uint32Array.of(1, 1))).toBe(-1);
+		expect(store.findOrAdd(state(20_000), 0, 0)).toBe(~20_000);
+		expect(Array.from(store.copyState(777))).toEqual(Array.from(state(777)));
+	});
+
 	it("keeps two states with the same hash apart (the probe compares the stored words)", () => {
 		// Both words vary: with one word fixed, the hash is a bijection of the other.
 		const state = (i: number) => Uint32Array.of(i, i);
