@@ -208,7 +208,7 @@ function checkLiveness(
 			const lasso = buildLasso(finder, labels, store.pathTo(witness));
 			return { property: family.name, trace: traceOf(store, lasso.ids, lasso.actions, lasso.loopStart) };
 		}
-		const trace = liftLasso(system, symmetry, group, store, { finder, family, labels, witness }, budget, deadline);
+		const trace = liftLasso(system, symmetry, group, store, { finder, family, witness }, budget, deadline);
 		return typeof trace === "string" ? trace : { property: family.name, trace };
 	}
 	return null;

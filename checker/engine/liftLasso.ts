@@ -1,6 +1,6 @@
 import { EdgeStore } from "./edgeStore.ts";
 import { buildLasso } from "./lasso.ts";
-import { FairCycleFinder, type Graph, type Labels, singleLabels, TIMEOUT } from "./liveness.ts";
+import { FairCycleFinder, type Graph, singleLabels, TIMEOUT } from "./liveness.ts";
 import type { MemoryBudget } from "./memory.ts";
 import type { Family } from "./propertyFamilies.ts";
 import { LABEL_P, LABEL_Q } from "./search.ts";
@@ -14,7 +14,6 @@ import type { StopReason, ThreadSymmetry, Trace } from "./types.ts";
 export interface QuotientViolation {
 	readonly finder: FairCycleFinder;
 	readonly family: Family;
-	readonly labels: Labels;
 	readonly witness: number;
 }
 
@@ -22,9 +21,9 @@ export interface QuotientViolation {
  * A real fair lasso for a violation found under symmetry. The BFS path to the witness's
  * representative is replayed into a real path (`concretize`), which ends in a state X where the
  * instance of the property whose owner is the witness's owner, moved back, holds p and not q. From
- * X, the unreduced system is explored through the states whose product node (representative,
- * owner's position) can reach a fair SCC — by the lifting argument they hold a real fair SCC —
- * and the plain lasso builder runs on that graph (every other successor goes to one extra node
+ * X, the unreduced system is explored through the ¬q states whose representative can reach a fair
+ * SCC (with the owner in some position) — by the lifting argument they hold a real fair SCC — and
+ * the plain lasso builder runs on that graph (every other successor goes to one extra node
  * labelled q, so threads stay enabled where they are). Throws when that graph holds no fair SCC:
  * the symmetry does not commute with the system or the property family.
  */

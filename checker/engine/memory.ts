@@ -44,7 +44,6 @@ export class MemoryBudget {
 		return arr;
 	}
 
-	/** Forgets an array that the caller no longer references. */
 	/** Charges `bytes` allocated outside `alloc` (e.g. a buffer grown in place); false, nothing charged, when over budget. */
 	take(bytes: number): boolean {
 		if (this.used + bytes > this.limit) return false;
@@ -52,6 +51,7 @@ export class MemoryBudget {
 		return true;
 	}
 
+	/** Forgets an array that the caller no longer references. */
 	release(arr: { readonly byteLength: number }): void {
 		this.used -= arr.byteLength;
 	}
