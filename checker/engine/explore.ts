@@ -3,11 +3,11 @@ import { liftLasso } from "./liftLasso.ts";
 import { FairCycleFinder, type Graph, TIMEOUT } from "./liveness.ts";
 import { MemoryBudget } from "./memory.ts";
 import { type Family, ownerFamilies, singletonFamilies } from "./propertyFamilies.ts";
-import { type LivenessProperty, type SafetyProperty, Search } from "./search.ts";
+import { type LivenessProperty, PROGRESS_MS, type SafetyProperty, Search } from "./search.ts";
 import { ThreadGroup } from "./threadGroup.ts";
 import { concretize, traceOf } from "./trace.ts";
 import type { Property, TransitionSystem } from "./TransitionSystem.ts";
-import type { Canonicalize, ExploreOptions, ExploreResult, StopReason, ThreadSymmetry, Trace } from "./types.ts";
+import type { Canonicalize, ExploreOptions, ExploreResult, Progress, StopReason, ThreadSymmetry, Trace } from "./types.ts";
 
 export type { ExploreOptions, ExploreResult, Progress, Trace } from "./types.ts";
 
@@ -95,7 +95,7 @@ export function explore(
 	}
 	if (search.stoppedBy !== null) return result("incomplete", { stoppedBy: search.stoppedBy });
 	if (liveness.length > 0) {
-		const outcome = checkLiveness(system, search, liveness, reduction, budget, deadline);
+		const outcome = checkLiveness(system, search, liveness, reduction, budget, deadline, livenessProgress(search, startTime, options.onProgress));
 		if (typeof outcome === "string") return result("incomplete", { stoppedBy: outcome });
 		if (outcome !== null) return result("violated", outcome);
 	}
@@ -175,6 +175,27 @@ function reductionOf(system: TransitionSystem, liveness: readonly LivenessProper
 	return { canonicalize: null, symmetry, group, families };
 }
 
+/**
+ * The progress reporter of the fair-cycle searches: for each property, a function that reports at
+ * once and then at most every PROGRESS_MS (null without `onProgress`).
+ */
+function livenessProgress(search: Search, startTime: number, onProgress: ((p: Progress) => void) | undefined): ((property: string) => () => void) | null {
+	if (onProgress === undefined) return null;
+	let last = Number.NEGATIVE_INFINITY;
+	return (property) => {
+		const report = (): void => {
+			const now = performance.now();
+			if (now - last < PROGRESS_MS) return;
+			last = now;
+			const { store, transitions, depth } = search;
+			onProgress({ states: store.count, transitions, depth, frontier: 0, seconds: (now - startTime) / 1000, liveness: property });
+		};
+		last = Number.NEGATIVE_INFINITY;
+		report();
+		return report;
+	};
+}
+
 /** Checks each liveness property on the complete explored graph: the first violation, null, or the bound that stopped the analysis. */
 function checkLiveness(
 	system: TransitionSystem,
@@ -183,6 +204,7 @@ function checkLiveness(
 	reduction: Reduction,
 	budget: MemoryBudget,
 	deadline: number,
+	progress: ((property: string) => () => void) | null,
 ): { property: string; trace: Trace } | StopReason | null {
 	const store = search.store;
 	const edges = search.edges as NonNullable<Search["edges"]>;
@@ -201,7 +223,7 @@ function checkLiveness(
 	if (finder === null) return "max-memory";
 	for (const family of families) {
 		const labels = { labels: store.labels, stride: liveness.length, members: family.members, ownerImage: family.ownerImage };
-		const witness = finder.check(labels, deadline);
+		const witness = finder.check(labels, deadline, progress?.(family.name) ?? null);
 		if (witness === TIMEOUT) return "max-seconds";
 		if (witness < 0) continue;
 		if (symmetry === null) {

@@ -138,10 +138,11 @@ export class FairCycleFinder {
 	/**
 	 * The least product node (hence one at minimal BFS depth) that is p∧¬q and can reach a fair SCC
 	 * through ¬q nodes; -1 when the property holds; TIMEOUT past `deadline` (performance.now ms).
-	 * Without symmetry product nodes are the graph's nodes.
+	 * Without symmetry product nodes are the graph's nodes. `tick` is called now and then (every
+	 * 65,536 steps of the DFS).
 	 */
-	check(lab: Labels, deadline: number): number {
-		if (!this.tarjan(lab, deadline)) return TIMEOUT;
+	check(lab: Labels, deadline: number, tick: (() => void) | null = null): number {
+		if (!this.tarjan(lab, deadline, tick)) return TIMEOUT;
 		const size = this.g.n * lab.members.length;
 		for (let v = 0; v < size; v++) {
 			if ((labelOf(lab, v) & (LABEL_P | LABEL_Q)) === LABEL_P && this.canReach[v] === 1) return v;
@@ -167,7 +168,7 @@ export class FairCycleFinder {
 		return w * k + (lab.ownerImage[el * k + (v % k)] as number);
 	}
 
-	private tarjan(lab: Labels, deadline: number): boolean {
+	private tarjan(lab: Labels, deadline: number, tick: (() => void) | null): boolean {
 		const { members, ownerImage } = lab;
 		const k = members.length;
 		const { start, target, element, group } = this.g;
@@ -189,7 +190,10 @@ export class FairCycleFinder {
 			callPos[0] = start[(root / k) | 0] as number;
 			let call = 1;
 			while (call > 0) {
-				if ((++steps & 0xffff) === 0 && performance.now() > deadline) return false;
+				if ((++steps & 0xffff) === 0) {
+					if (performance.now() > deadline) return false;
+					tick?.();
+				}
 				const v = callNode[call - 1] as number;
 				const c = (v / k) | 0;
 				const m = v - c * k;

@@ -24,7 +24,8 @@ export interface SearchConfig extends SearchBounds {
 	readonly symmetry: ThreadSymmetry | null;
 }
 
-const PROGRESS_MS = 500;
+/** Milliseconds between progress reports. */
+export const PROGRESS_MS = 500;
 
 /**
  * Level-synchronous BFS over a TransitionSystem. The frontier of level d is the id interval of

@@ -77,6 +77,8 @@ export interface Progress {
 	frontier: number;
 	/** Seconds since the search started. */
 	seconds: number;
+	/** Set once the states are explored: the liveness property whose fair cycles are being searched for. */
+	liveness?: string;
 }
 
 /**

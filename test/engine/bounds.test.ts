@@ -132,4 +132,18 @@ describe("explore: bounds", () => {
 			expect(p.depth).toBeGreaterThan(0);
 		}
 	});
+
+	it("once the states are explored, progress names each liveness property as its fair cycles are searched for", () => {
+		const sys = counterSystem(3000, 1);
+		const seen: Progress[] = [];
+		const props = [
+			{ kind: "eventually" as const, name: "top", q: () => sys.value(0) === 2999 },
+			{ kind: "leadsTo" as const, name: "half", p: () => sys.value(0) === 0, q: () => sys.value(0) >= 1500 },
+		];
+		expect(explore(sys, props, { onProgress: (p) => seen.push(p) }).verdict).toBe("holds");
+		const live = seen.filter((p) => p.liveness !== undefined);
+		expect(live.map((p) => p.liveness)).toEqual(["top", "half"]);
+		for (const p of live) expect(p).toMatchObject({ states: 3000, transitions: 2999, frontier: 0 });
+		expect(seen.slice(0, seen.length - live.length).every((p) => p.liveness === undefined)).toBe(true);
+	});
 });
