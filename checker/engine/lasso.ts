@@ -21,12 +21,14 @@ export function buildLasso(finder: FairCycleFinder, lab: Labels, prefix: { ids: 
 	const { labels, stride, members } = lab;
 	if (members.length !== 1) throw new Error("kvmcheck engine: internal error: a lasso is built on a graph without symmetry (one member per property)");
 	const index = members[0] as number;
+	const sccOf = finder.sccOf;
+	if (sccOf === null) throw new Error("kvmcheck engine: internal error: a lasso is built on a graph without symmetry (its finder keeps SCC ids)");
 	const notQ = (v: number): boolean => ((labels[v * stride + index] as number) & LABEL_Q) === 0;
 	const stem = bfs(
 		finder,
 		witness,
 		(v) => notQ(v) && finder.canReach[v] === 1,
-		(v) => finder.sccFair[finder.sccOf[v] as number] === 1,
+		(v) => finder.sccFair[sccOf[v] as number] === 1,
 	);
 	if (stem === null) throw new Error("kvmcheck engine: internal error: no path to a fair SCC from the liveness witness");
 	const ids = prefix.ids.slice();
@@ -35,15 +37,15 @@ export function buildLasso(finder: FairCycleFinder, lab: Labels, prefix: { ids: 
 	const entry = ids[ids.length - 1] as number;
 	const loopStart = ids.length - 1;
 	if (g.start[entry] === g.start[entry + 1]) return { ids, actions, loopStart };
-	appendFairCycle(finder, entry, ids, actions);
+	appendFairCycle(finder, sccOf, entry, ids, actions);
 	return { ids, actions, loopStart };
 }
 
 /** Appends a cycle from `entry` back to `entry` inside its (fair, non-trivial) SCC, meeting every thread's obligation. */
-function appendFairCycle(finder: FairCycleFinder, entry: number, ids: number[], actions: number[]): void {
+function appendFairCycle(finder: FairCycleFinder, sccOf: Int32Array, entry: number, ids: number[], actions: number[]): void {
 	const g = finder.g;
-	const c = finder.sccOf[entry] as number;
-	const inC = (v: number): boolean => finder.sccOf[v] === c;
+	const c = sccOf[entry] as number;
+	const inC = (v: number): boolean => sccOf[v] === c;
 	const satisfied = new Uint8Array(g.threadCount);
 	const edgeOf = (v: number, t: number): number => {
 		for (let e = g.start[v] as number; e < (g.start[v + 1] as number); e++) {

@@ -71,8 +71,12 @@ const SELF_LOOP = 2;
  * Work arrays are allocated once (via the budget) and reused across properties.
  */
 export class FairCycleFinder {
-	/** SCC id of each ¬q product node that a p∧¬q node reaches through ¬q nodes (-1 for the others) after `check`. */
-	readonly sccOf: Int32Array;
+	/**
+	 * SCC id of each ¬q node that a p∧¬q node reaches through ¬q nodes (-1 for the others) after
+	 * `check`, for the lasso builder: only on a graph without symmetry (null with symmetry, whose
+	 * lasso is built on the unreduced graph liftLasso.ts explores).
+	 */
+	readonly sccOf: Int32Array | null;
 	/** 1 when SCC c is fair (a terminal state's singleton SCC is fair). */
 	readonly sccFair: Uint8Array;
 	/** 1 when the ¬q product node (one that a p∧¬q node reaches) can reach a fair SCC through ¬q nodes. */
@@ -109,7 +113,7 @@ export class FairCycleFinder {
 		const n = g.n * maxMembers;
 		const i32 = (): Int32Array => need(budget.alloc(Int32Array, n));
 		const u8 = (): Uint8Array => need(budget.alloc(Uint8Array, n));
-		this.sccOf = i32();
+		this.sccOf = g.element === null ? i32() : null;
 		this.sccFair = u8();
 		this.canReach = u8();
 		this.node = need(budget.alloc(Int32Array, 2 * n));
@@ -175,7 +179,7 @@ export class FairCycleFinder {
 		const size = this.g.n * k;
 		const { node, stack, callNode, callPos, frame, canReach } = this;
 		for (let v = 0; v < size; v++) node[2 * v] = (labelOf(lab, v) & LABEL_Q) !== 0 ? Q_NODE : UNSEEN;
-		this.sccOf.fill(-1);
+		this.sccOf?.fill(-1);
 		canReach.fill(0);
 		let counter = 0;
 		let sccCount = 0;
@@ -252,10 +256,10 @@ export class FairCycleFinder {
 		let reach = 0;
 		for (let m = k; m < top; m++) {
 			const u = stack[m] as number;
-			sccOf[u] = c;
+			if (sccOf !== null) sccOf[u] = c;
 			reach |= (canReach[u] as number) & 1;
 		}
-		const fair = this.isFair(k, top, c, lab);
+		const fair = this.isFair(k, top, this.node[2 * v] as number, lab);
 		this.sccFair[c] = fair ? 1 : 0;
 		if (fair) reach = 1;
 		for (let m = k; m < top; m++) {
@@ -266,8 +270,11 @@ export class FairCycleFinder {
 		return k;
 	}
 
-	/** Fairness of SCC c with members `stack[from..top)`. */
-	private isFair(from: number, top: number, c: number, lab: Labels): boolean {
+	/**
+	 * Fairness of the SCC with members `stack[from..top)`, whose root has DFS index `rootIndex`: its
+	 * members are the nodes still open with an index from `rootIndex` up.
+	 */
+	private isFair(from: number, top: number, rootIndex: number, lab: Labels): boolean {
 		const { start, action, actionThread, element, group } = this.g;
 		const k = lab.members.length;
 		const { stack, frame, generator } = this;
@@ -285,7 +292,8 @@ export class FairCycleFinder {
 			const fu = frame === null ? 0 : (frame[u] as number);
 			for (let e = start[cu] as number; e < (start[cu + 1] as number); e++) {
 				const w = this.targetOf(e, u, k, lab);
-				if (this.sccOf[w] !== c) continue;
+				const seen = this.node[2 * w] as number;
+				if (seen < rootIndex || seen >= DONE_NO_REACH) continue; // not a member
 				served[group.apply(fu, actionThread[action[e] as number] as number)] = 1;
 				if (frame !== null) {
 					const g = (element as Uint8Array)[e] as number;
