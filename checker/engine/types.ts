@@ -32,7 +32,7 @@ export interface ExploreOptions {
 	 * liveness without symmetry, with a warning.
 	 */
 	symmetry?: ThreadSymmetry;
-	/** Called about every 0.5 s during the search. */
+	/** Called about every 0.5 s during the search, and as each liveness property's fair cycles are searched for (`Progress.liveness`). */
 	onProgress?: (p: Progress) => void;
 }
 
