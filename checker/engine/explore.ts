@@ -70,14 +70,13 @@ export function explore(
 	const safety = properties.filter((p): p is SafetyProperty => p.kind === "always");
 	const liveness = properties.filter((p): p is LivenessProperty => p.kind !== "always");
 	const reduction = reductionOf(system, liveness, options, warnings);
-	const { symmetry } = reduction;
-	const canonicalize = reduction.canonicalize ?? (symmetry === null ? null : symmetry.canonicalize);
+	const { canonicalize } = reduction;
 	const deadline = startTime + maxSeconds * 1000;
 	const search = Search.create(system, {
 		safety,
 		liveness,
-		canonicalize: reduction.canonicalize,
-		symmetry,
+		canonicalize,
+		recordElements: reduction.symmetry !== null,
 		checkDeadlock: options.checkDeadlock ?? true,
 		maxStates,
 		deadline,
@@ -145,7 +144,10 @@ function safetyTrace(
 	return trace;
 }
 
-/** How a run reduces its states: by `canonicalize` (safety only), by `symmetry` (liveness too, with the families it forms), or not. */
+/**
+ * How a run reduces its states: `canonicalize` (null: not at all); `symmetry`, whose canonicalizer it
+ * is, when liveness is checked under symmetry, with the families it forms.
+ */
 interface Reduction {
 	readonly canonicalize: Canonicalize | null;
 	readonly symmetry: ThreadSymmetry | null;
@@ -172,7 +174,7 @@ function reductionOf(system: TransitionSystem, liveness: readonly LivenessProper
 		warnings.push(`symmetry reduction was turned off: ${families}`);
 		return { ...plain, canonicalize: null };
 	}
-	return { canonicalize: null, symmetry, group, families };
+	return { canonicalize: symmetry.canonicalize, symmetry, group, families };
 }
 
 /**

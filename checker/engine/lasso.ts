@@ -19,10 +19,9 @@ export function buildLasso(finder: FairCycleFinder, lab: Labels, prefix: { ids: 
 	const g = finder.g;
 	const witness = prefix.ids[prefix.ids.length - 1] as number;
 	const { labels, stride, members } = lab;
-	if (members.length !== 1) throw new Error("kvmcheck engine: internal error: a lasso is built on a graph without symmetry (one member per property)");
-	const index = members[0] as number;
 	const sccOf = finder.sccOf;
-	if (sccOf === null) throw new Error("kvmcheck engine: internal error: a lasso is built on a graph without symmetry (its finder keeps SCC ids)");
+	if (sccOf === null || members.length !== 1) throw new Error("kvmcheck engine: internal error: a lasso is built on a graph without symmetry");
+	const index = members[0] as number;
 	const notQ = (v: number): boolean => ((labels[v * stride + index] as number) & LABEL_Q) === 0;
 	const stem = bfs(
 		finder,

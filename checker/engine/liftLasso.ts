@@ -71,20 +71,19 @@ export function liftLasso(
 	};
 }
 
-/**
- * The unreduced graph from `start` through the ¬q states (the instance of the property whose
- * owner thread is `owner`) whose representative can reach a fair SCC with the owner in some
- * position, plus a last node standing for every other successor. (The position the
- * canonicalizer gives the owner may differ, by a permutation that fixes the representative, from
- * the one the product search tracked along its edges, so every position is asked. Extra states cost
- * time, not soundness: any fair SCC among ¬q states is a violation.)
- */
 /** Whether product node (rep, m) can reach a fair SCC for some member m. */
 function someMemberReaches(finder: FairCycleFinder, rep: number, k: number): boolean {
 	for (let m = 0; m < k; m++) if (finder.canReach[rep * k + m] === 1) return true;
 	return false;
 }
 
+/**
+ * The unreduced graph from `start` through the ¬q states (`q`: the instance of the property being
+ * lifted) whose representative can reach a fair SCC with the owner in some position, plus a last node standing for every other successor. (The position the
+ * canonicalizer gives the owner may differ, by a permutation that fixes the representative, from
+ * the one the product search tracked along its edges, so every position is asked. Extra states cost
+ * time, not soundness: any fair SCC among ¬q states is a violation.)
+ */
 function exploreTowardFairCycles(
 	system: TransitionSystem,
 	symmetry: ThreadSymmetry,
@@ -138,14 +137,14 @@ function exploreTowardFairCycles(
 	const other = states.count;
 	for (let e = 0; e < edges.count; e++) if (edges.target[e] === OTHER) edges.target[e] = other;
 	if (!edges.begin(other) || !edges.finish(other + 1)) return "max-memory";
-	const threadCount = system.threads.length;
+	const { actionThread, threadCount } = finder.g;
 	return {
 		g: {
 			n: other + 1,
 			start: edges.start,
 			target: edges.target,
 			action: edges.action,
-			actionThread: Int32Array.from(system.actions, (a) => a.thread),
+			actionThread,
 			threadCount,
 			element: null,
 			group: ThreadGroup.trivial(threadCount),

@@ -164,18 +164,17 @@ export class FairCycleFinder {
 		for (let t = 0; t < threadCount; t++) if (this.enabledStamp[t] !== s) served[group.apply(frame, t)] = 1;
 	}
 
-	/** The product node that edge `e` of product node `v`'s state leads to. */
-	private targetOf(e: number, v: number, k: number, lab: Labels): number {
+	/** The product node that edge `e` leads to from a product node of member `m` (k members). */
+	private targetOf(e: number, m: number, k: number, lab: Labels): number {
 		const w = this.g.target[e] as number;
 		if (k === 1) return w;
 		const el = this.g.element === null ? 0 : (this.g.element[e] as number);
-		return w * k + (lab.ownerImage[el * k + (v % k)] as number);
+		return w * k + (lab.ownerImage[el * k + m] as number);
 	}
 
 	private tarjan(lab: Labels, deadline: number, tick: (() => void) | null): boolean {
-		const { members, ownerImage } = lab;
-		const k = members.length;
-		const { start, target, element, group } = this.g;
+		const k = lab.members.length;
+		const { start, element, group } = this.g;
 		const size = this.g.n * k;
 		const { node, stack, callNode, callPos, frame, canReach } = this;
 		for (let v = 0; v < size; v++) node[2 * v] = (labelOf(lab, v) & LABEL_Q) !== 0 ? Q_NODE : UNSEEN;
@@ -206,8 +205,7 @@ export class FairCycleFinder {
 				let child = -1;
 				// the edges of v up to its next DFS-tree child
 				for (; pos < end && child < 0; pos++) {
-					const mw = k === 1 ? 0 : (ownerImage[(element === null ? 0 : (element[pos] as number)) * k + m] as number);
-					const w = (target[pos] as number) * k + mw;
+					const w = this.targetOf(pos, m, k, lab);
 					const seen = node[2 * w] as number;
 					if (seen === UNSEEN) {
 						child = w;
@@ -291,7 +289,7 @@ export class FairCycleFinder {
 			const cu = (u / k) | 0;
 			const fu = frame === null ? 0 : (frame[u] as number);
 			for (let e = start[cu] as number; e < (start[cu + 1] as number); e++) {
-				const w = this.targetOf(e, u, k, lab);
+				const w = this.targetOf(e, u - cu * k, k, lab);
 				const seen = this.node[2 * w] as number;
 				if (seen < rootIndex || seen >= DONE_NO_REACH) continue; // not a member
 				served[group.apply(fu, actionThread[action[e] as number] as number)] = 1;

@@ -2,7 +2,7 @@ import { EdgeStore } from "./edgeStore.ts";
 import { NO_ROOM, StateStore } from "./stateStore.ts";
 import { BATCH_STATES, SuccessorBatch } from "./successorBatch.ts";
 import type { Property, TransitionSystem } from "./TransitionSystem.ts";
-import type { Canonicalize, Progress, SearchBounds, StopReason, ThreadSymmetry } from "./types.ts";
+import type { Canonicalize, Progress, SearchBounds, StopReason } from "./types.ts";
 
 /** A safety property (`always`). */
 export type SafetyProperty = Extract<Property, { kind: "always" }>;
@@ -20,8 +20,8 @@ export interface SearchConfig extends SearchBounds {
 	/** Their p/q are evaluated on every stored state into `store.labels` (stride = their count). */
 	readonly liveness: readonly LivenessProperty[];
 	readonly canonicalize: Canonicalize | null;
-	/** Used instead of `canonicalize` when set: the edges then record each one's element. */
-	readonly symmetry: ThreadSymmetry | null;
+	/** `canonicalize` is a ThreadSymmetry's: the edges record the element it applied to each. */
+	readonly recordElements: boolean;
 }
 
 /** Milliseconds between progress reports. */
@@ -65,7 +65,7 @@ export class Search {
 		this.lastProgress = cfg.startTime;
 		this.checkBuf = new Uint32Array(sys.stateWords);
 		this.initBuf = new Uint32Array(sys.stateWords);
-		this.batch = new SuccessorBatch(sys, cfg.canonicalize, cfg.symmetry);
+		this.batch = new SuccessorBatch(sys, cfg.canonicalize, cfg.recordElements);
 	}
 
 	/** A search ready to run, or null when the budget refuses even its first arrays. */
@@ -74,7 +74,7 @@ export class Search {
 		if (store === null) return null;
 		let edges: EdgeStore | null = null;
 		if (cfg.liveness.length > 0) {
-			edges = EdgeStore.create(cfg.budget, sys.actions.length, cfg.symmetry !== null);
+			edges = EdgeStore.create(cfg.budget, sys.actions.length, cfg.recordElements);
 			if (edges === null) return null;
 		}
 		return new Search(sys, cfg, store, edges);
@@ -85,8 +85,7 @@ export class Search {
 		const store = this.store;
 		const init = this.initBuf;
 		this.sys.initial(init);
-		if (this.cfg.symmetry !== null) this.cfg.symmetry.canonicalize(init);
-		else if (this.cfg.canonicalize !== null) this.cfg.canonicalize(init);
+		if (this.cfg.canonicalize !== null) this.cfg.canonicalize(init);
 		if (store.findOrAdd(init, -1, -1) === NO_ROOM) {
 			this.stoppedBy = store.fullReason;
 			return;

@@ -1,6 +1,6 @@
 import { hashWords } from "./hash.ts";
 import type { TransitionSystem } from "./TransitionSystem.ts";
-import type { Canonicalize, ThreadSymmetry } from "./types.ts";
+import type { Canonicalize } from "./types.ts";
 
 /** States expanded together. */
 export const BATCH_STATES = 32;
@@ -27,7 +27,7 @@ export class SuccessorBatch {
 	readonly words: Uint32Array;
 	readonly hashes: Int32Array;
 	readonly actions: Int32Array;
-	/** With a ThreadSymmetry: per successor, the element its canonicalization applied (else null). */
+	/** With `recordElements`: per successor, the element its canonicalization applied (else null). */
 	readonly elements: Uint8Array | null;
 	/** Successors in the batch. */
 	count = 0;
@@ -41,11 +41,11 @@ export class SuccessorBatch {
 	private readonly canonBuf: Uint32Array;
 	private readonly collect: (action: number, next: Uint32Array) => void;
 
-	/** With `symmetry`, its canonicalizer runs (and `canonicalize` is not used). */
+	/** With `recordElements`, `canonicalize` is a ThreadSymmetry's: it returns the element it applied. */
 	constructor(
 		private readonly sys: TransitionSystem,
 		canonicalize: Canonicalize | null,
-		symmetry: ThreadSymmetry | null = null,
+		recordElements = false,
 	) {
 		const w = sys.stateWords;
 		this.perState = Math.max(1, sys.actions.length);
@@ -53,21 +53,20 @@ export class SuccessorBatch {
 		this.words = new Uint32Array(room * w);
 		this.hashes = new Int32Array(room);
 		this.actions = new Int32Array(room);
-		const elements = symmetry === null ? null : new Uint8Array(room);
+		const elements = recordElements ? new Uint8Array(room) : null;
 		this.elements = elements;
-		const canon: ((state: Uint32Array) => number | undefined) | null = symmetry?.canonicalize ?? (canonicalize as ((state: Uint32Array) => undefined) | null);
 		this.stateBuf = new Uint32Array(w);
 		this.canonBuf = new Uint32Array(w);
 		// Allocated once: the hot path allocates nothing per state.
 		this.collect = (action: number, next: Uint32Array): void => {
 			let src = next;
 			const n = this.count;
-			if (canon !== null) {
+			if (canonicalize !== null) {
 				// `next` is the system's scratch buffer: canonicalize a copy (a word loop costs less than set())
 				src = this.canonBuf;
 				for (let k = 0; k < w; k++) src[k] = next[k] as number;
-				const g = canon(src);
-				if (elements !== null) elements[n] = g as number;
+				const g = canonicalize(src);
+				if (elements !== null) elements[n] = g as unknown as number;
 			}
 			const words = this.words;
 			const off = n * w;

@@ -42,10 +42,7 @@ export class ThreadGroup {
 
 	/** The trivial group on `threads` threads (no symmetry). */
 	static trivial(threads: number): ThreadGroup {
-		return new ThreadGroup(
-			threads,
-			[Int32Array.from({ length: threads }, (_, t) => t)],
-		);
+		return new ThreadGroup(threads, [Int32Array.from({ length: threads }, (_, t) => t)]);
 	}
 
 	/** The tables of `symmetry`'s elements; throws when they are not distinct permutations of `threads` threads forming a group with the identity first. */

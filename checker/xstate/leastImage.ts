@@ -20,8 +20,8 @@ export function fieldImageTerms(layout: StateLayout, g: FieldPermutation): strin
 
 /**
  * One generated function that rewrites a state (of `stateWords` words) to the least of its images
- * under the elements of `group` and returns the index of an element that gives it (the identity when
- * the state is its own least image). `termsOf(g, i)` lists the terms of each word of element i's
+ * under the elements of `group` (the identity first, as symmetryGroup gives them) and returns the
+ * index of an element that gives it (0 when the state is its own least image). `termsOf(g, i)` lists the terms of each word of element i's
  * image (`e` is a scratch local; `R` names `env`). Per element, the first word of the image first,
  * and the rest only when that word does not already exceed the least image so far.
  */
@@ -32,10 +32,9 @@ export function leastImageFunction(
   env: unknown,
 ): (state: Uint32Array) => number {
   const words = (f: (w: number) => string): string => Array.from({ length: stateWords }, (_, w) => f(w)).join(' ');
-  const identity = group.findIndex((g) => g.fields.every((to, f) => to === f));
-  const lines = [words((w) => `const s${w} = s[${w}];`), words((w) => `let l${w} = s${w};`), `let e = 0; let best = ${identity}; ${words((w) => `let x${w} = 0;`)}`];
+  const lines = [words((w) => `const s${w} = s[${w}];`), words((w) => `let l${w} = s${w};`), `let e = 0; let best = 0; ${words((w) => `let x${w} = 0;`)}`];
   group.forEach((g, i) => {
-    if (i === identity) return;
+    if (i === 0) return; // the identity: its image is the state itself, the least so far
     const image = termsOf(g, i).map((ts) => (ts.length === 0 ? '0' : `(${ts.join(' | ')}) >>> 0`));
     lines.push(`x0 = ${image[0]};`, 'if (x0 <= l0) {', ...image.slice(1).map((expr, w) => `x${w + 1} = ${expr};`));
     let less = 'false';
@@ -55,8 +54,7 @@ export function threadSymmetry(layout: StateLayout): ThreadSymmetry | null {
   if (layout.symmetric.length === 0) return null;
   const group = symmetryGroup(layout);
   const keys = group.map((g) => g.threads.join(','));
-  const identity = layout.threads.map((_, t) => t).join(',');
-  const distinct = [identity, ...new Set(keys.filter((key) => key !== identity))];
+  const distinct = [...new Set(keys)];
   const elementOf = Int32Array.from(keys, (key) => distinct.indexOf(key));
   const leastImage = leastImageFunction(layout.stateWords, group, (g) => fieldImageTerms(layout, g), null);
   return {

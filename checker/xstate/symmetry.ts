@@ -118,7 +118,7 @@ export interface FieldPermutation {
 }
 
 /**
- * Every permutation of the symmetric groups' members, applied together (the identity among them): a
+ * Every permutation of the symmetric groups' members, applied together (the identity first): a
  * member moving to another position takes its thread state along (when it is a thread) and its
  * index along every axis its group indexes — the orbits whose representatives
  * `symmetryCanonicalizer` picks. For layers that add state of their own to a thread (store
@@ -159,7 +159,8 @@ export function symmetryGroup(layout: StateLayout): FieldPermutation[] {
     });
     group = group.flatMap((g) => step.map((h) => ({ threads: g.threads.map((t) => h.threads[t]!), fields: g.fields.map((f) => h.fields[f]!) })));
   }
-  return group;
+  const id = group.findIndex((g) => g.fields.every((to, f) => to === f));
+  return [group[id]!, ...group.slice(0, id), ...group.slice(id + 1)];
 }
 
 /** Compares the records a and b of `len` chunks each in `xs` (lexicographically). */
