@@ -97,7 +97,7 @@ function exploreTowardFairCycles(
 	const { finder, family } = violation;
 	const k = family.members.length;
 	const words = system.stateWords;
-	const states = StateStore.create(words, 0, Number.POSITIVE_INFINITY, budget);
+	const states = StateStore.create(words, 0, Number.POSITIVE_INFINITY, budget, system.actions.length);
 	const edges = EdgeStore.create(budget, system.actions.length);
 	if (states === null || edges === null || states.findOrAdd(start, -1, -1) === NO_ROOM) return "max-memory";
 	const OTHER = -1;

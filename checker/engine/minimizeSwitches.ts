@@ -50,7 +50,7 @@ export function minimizeSwitches(
 	depth: number,
 	options: MinimizeSwitchesOptions = {},
 ): MinimizeSwitchesResult {
-	const store = StateStore.create(system.stateWords, 0, options.maxStates ?? Number.POSITIVE_INFINITY, new MemoryBudget(Number.POSITIVE_INFINITY));
+	const store = StateStore.create(system.stateWords, 0, options.maxStates ?? Number.POSITIVE_INFINITY, new MemoryBudget(Number.POSITIVE_INFINITY), system.actions.length);
 	if (store === null) return { kind: "max-states" };
 	const search = new SwitchSearch(system, store);
 	if (!search.start()) return { kind: "max-states" };

@@ -70,7 +70,7 @@ export class Search {
 
 	/** A search ready to run, or null when the budget refuses even its first arrays. */
 	static create(sys: TransitionSystem, cfg: SearchConfig): Search | null {
-		const store = StateStore.create(sys.stateWords, cfg.liveness.length, cfg.maxStates, cfg.budget);
+		const store = StateStore.create(sys.stateWords, cfg.liveness.length, cfg.maxStates, cfg.budget, sys.actions.length);
 		if (store === null) return null;
 		let edges: EdgeStore | null = null;
 		if (cfg.liveness.length > 0) {

@@ -12,7 +12,8 @@ const INITIAL_STATES = 1024;
 /**
  * The set of visited states: an append-only store of fixed-width states with dense ids
  * (0, 1, 2, ... in insertion order), indexed by an open-addressing hash table (linear probing,
- * load ≤ 0.75, doubling) whose slots hold an id and its state's hash, plus per-id BFS tree links (`parent`, `via` action) and `labelStride`
+ * load ≤ 0.75, doubling) whose slots hold an id and its state's hash, plus per-id BFS tree links
+ * (`parent`, `via` action: 16 bits where the system has at most 65,536 actions) and `labelStride`
  * bytes of per-state labels. All memory comes from a MemoryBudget; when it refuses, the store
  * stays consistent and `findOrAdd` returns NO_ROOM.
  */
@@ -25,8 +26,8 @@ export class StateStore {
 	data: Uint32Array;
 	/** BFS tree: parent id (-1 for the initial state). */
 	parent: Int32Array;
-	/** BFS tree: action id from the parent (-1 for the initial state). */
-	via: Int32Array;
+	/** BFS tree: action id from the parent (not read for the initial state). */
+	via: Int32Array | Uint16Array;
 	/** Per-state labels: `labelStride` bytes per id. */
 	labels: Uint8Array;
 	readonly labelStride: number;
@@ -50,6 +51,7 @@ export class StateStore {
 		labelStride: number,
 		private readonly maxStates: number,
 		private readonly budget: MemoryBudget,
+		actions: number,
 	) {
 		this.words = words;
 		this.labelStride = labelStride;
@@ -57,7 +59,7 @@ export class StateStore {
 		this.capacity = cap;
 		this.data = need(budget.alloc(Uint32Array, cap * words));
 		this.parent = need(budget.alloc(Int32Array, cap));
-		this.via = need(budget.alloc(Int32Array, cap));
+		this.via = need(actions > 0x10000 ? budget.alloc(Int32Array, cap) : budget.alloc(Uint16Array, cap));
 		this.labels = need(budget.alloc(Uint8Array, cap * labelStride));
 		let size = 16;
 		while (size * 0.75 < cap) size *= 2;
@@ -66,10 +68,13 @@ export class StateStore {
 		this.maxLoad = Math.floor(size * 0.75);
 	}
 
-	/** A store holding at most `maxStates` states, or null when the budget refuses even the first arrays. */
-	static create(words: number, labelStride: number, maxStates: number, budget: MemoryBudget): StateStore | null {
+	/**
+	 * A store holding at most `maxStates` states of a system with `actions` actions, or null when
+	 * the budget refuses even the first arrays.
+	 */
+	static create(words: number, labelStride: number, maxStates: number, budget: MemoryBudget, actions: number): StateStore | null {
 		try {
-			return new StateStore(words, labelStride, maxStates, budget);
+			return new StateStore(words, labelStride, maxStates, budget, actions);
 		} catch (e) {
 			if (e instanceof RangeError) return null;
 			throw e;
@@ -210,7 +215,7 @@ export class StateStore {
 		const parent = b.grow(Int32Array, this.parent, cap);
 		if (parent === null) return false;
 		this.parent = parent;
-		const via = b.grow(Int32Array, this.via, cap);
+		const via = this.via instanceof Int32Array ? b.grow(Int32Array, this.via, cap) : b.grow(Uint16Array, this.via, cap);
 		if (via === null) return false;
 		this.via = via;
 		const labels = b.grow(Uint8Array, this.labels, cap * this.labelStride);

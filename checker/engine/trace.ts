@@ -2,8 +2,8 @@ import type { StateStore } from "./stateStore.ts";
 import type { TransitionSystem } from "./TransitionSystem.ts";
 import type { Trace } from "./types.ts";
 
-/** Ids on the BFS-tree path (links `parent`, `via` action; -1 at the initial state) to `id`, and the actions between them. */
-export function bfsPath(parent: Int32Array, via: Int32Array, id: number): { ids: number[]; actions: number[] } {
+/** Ids on the BFS-tree path (links `parent`, -1 at the initial state, and `via` action) to `id`, and the actions between them. */
+export function bfsPath(parent: Int32Array, via: Int32Array | Uint16Array, id: number): { ids: number[]; actions: number[] } {
 	const ids: number[] = [];
 	const actions: number[] = [];
 	for (let v = id; v !== -1; v = parent[v] as number) {

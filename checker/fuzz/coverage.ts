@@ -29,7 +29,7 @@ export class Coverage {
     private readonly kinds: ActionKinds,
     private readonly capBytes: number,
   ) {
-    this.store = StateStore.create(words, 0, Number.MAX_SAFE_INTEGER, new MemoryBudget(capBytes));
+    this.store = StateStore.create(words, 0, Number.MAX_SAFE_INTEGER, new MemoryBudget(capBytes), kinds.kindOf.length);
     this.capped = this.store === null;
     this.taken = new Uint8Array(kinds.kinds.length);
   }

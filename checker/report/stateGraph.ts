@@ -47,7 +47,7 @@ export interface StateGraph {
 
 /** Explores every reachable state breadth-first; null when there are more than `maxStates`. */
 export function exploreStateGraph(system: TransitionSystem, options: StateGraphOptions): StateGraph | null {
-  const store = StateStore.create(system.stateWords, 0, options.maxStates, new MemoryBudget(Number.POSITIVE_INFINITY));
+  const store = StateStore.create(system.stateWords, 0, options.maxStates, new MemoryBudget(Number.POSITIVE_INFINITY), system.actions.length);
   if (store === null) return null;
   const canon = (s: Uint32Array): Uint32Array => {
     const c = s.slice();

@@ -6,7 +6,7 @@ import { NO_ROOM, StateStore } from "../../checker/engine/stateStore.ts";
 describe("StateStore", () => {
 	it("assigns dense ids, finds every state again across growth, and keeps BFS links", () => {
 		const budget = new MemoryBudget(Number.POSITIVE_INFINITY);
-		const store = StateStore.create(3, 1, Number.POSITIVE_INFINITY, budget) as StateStore;
+		const store = StateStore.create(3, 1, Number.POSITIVE_INFINITY, budget, 7) as StateStore;
 		const n = 50_000;
 		// States differing in a single word (and colliding low bits) must stay distinct.
 		const state = (i: number) => Uint32Array.of(i & 0xff, i >>> 8, 0xdead0000);
@@ -21,9 +21,21 @@ describe("StateStore", () => {
 		expect(budget.used).toBeGreaterThan(n * (3 * 4 + 8));
 	});
 
+	it.each([
+		[0x10000, 2],
+		[0x10001, 4],
+	])("keeps the action ids of a system of %i actions in its links, %i bytes each", (actions, bytes) => {
+		const budget = new MemoryBudget(Number.POSITIVE_INFINITY);
+		const store = StateStore.create(1, 0, Number.POSITIVE_INFINITY, budget, actions) as StateStore;
+		const n = 5_000;
+		for (let i = 0; i < n; i++) store.findOrAdd(Uint32Array.of(i), i - 1, actions - 1 - i);
+		expect(store.pathTo(n - 1).actions).toEqual(Array.from({ length: n - 1 }, (_, i) => actions - 2 - i));
+		expect(store.via.BYTES_PER_ELEMENT).toBe(bytes);
+	});
+
 	it("drops its index (its memory released) and rebuilds it: every state is found again, nothing else changes", () => {
 		const budget = new MemoryBudget(Number.POSITIVE_INFINITY);
-		const store = StateStore.create(2, 0, Number.POSITIVE_INFINITY, budget) as StateStore;
+		const store = StateStore.create(2, 0, Number.POSITIVE_INFINITY, budget, 1) as StateStore;
 		const state = (i: number) => Uint32Array.of(i * 7919, i & 3);
 		for (let i = 0; i < 20_000; i++) store.findOrAdd(state(i), i - 1, 0);
 		const used = budget.used;
@@ -50,7 +62,7 @@ describe("StateStore", () => {
 			else [a, b] = [j, i];
 		}
 		expect(hashWords(state(a), 2)).toBe(hashWords(state(b), 2));
-		const store = StateStore.create(2, 0, Number.POSITIVE_INFINITY, new MemoryBudget(Number.POSITIVE_INFINITY)) as StateStore;
+		const store = StateStore.create(2, 0, Number.POSITIVE_INFINITY, new MemoryBudget(Number.POSITIVE_INFINITY), 1) as StateStore;
 		expect(store.findOrAdd(state(a), -1, -1)).toBe(~0);
 		expect(store.findOrAdd(state(b), 0, 0)).toBe(~1);
 		expect(store.findOrAdd(state(a), 0, 0)).toBe(0);
@@ -59,7 +71,7 @@ describe("StateStore", () => {
 	});
 
 	it("refuses states beyond maxStates with NO_ROOM and fullReason 'max-states'", () => {
-		const store = StateStore.create(1, 0, 2, new MemoryBudget(Number.POSITIVE_INFINITY)) as StateStore;
+		const store = StateStore.create(1, 0, 2, new MemoryBudget(Number.POSITIVE_INFINITY), 1) as StateStore;
 		expect(store.findOrAdd(Uint32Array.of(5), -1, -1)).toBe(~0);
 		expect(store.findOrAdd(Uint32Array.of(6), 0, 0)).toBe(~1);
 		expect(store.findOrAdd(Uint32Array.of(7), 0, 0)).toBe(NO_ROOM);

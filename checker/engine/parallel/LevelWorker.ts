@@ -80,7 +80,7 @@ export class LevelWorker {
 	}
 
 	private attach(buffers: StoreBuffers): void {
-		this.store = new SharedStore(this.sys.stateWords, buffers, this.control);
+		this.store = new SharedStore(this.sys.stateWords, buffers, this.control, this.sys.actions.length);
 		// the frontier [start, end) and everything before it was stored in earlier levels
 		this.store.settled = this.end;
 		this.exact = Atomics.load(this.control, EXACT) !== 0;

@@ -99,7 +99,7 @@ export class ParallelSearch {
 	static create(bundle: SystemBundle, cfg: ParallelConfig): ParallelSearch | null {
 		const control = new Int32Array(new SharedArrayBuffer(controlWords(cfg.workers) * Int32Array.BYTES_PER_ELEMENT));
 		const maxCapacity = Math.min(cfg.maxStates, MAX_CAPACITY);
-		const store = SharedStore.create(cfg.stateWords, Math.min(FIRST_CAPACITY, maxCapacity), maxCapacity, control, cfg.budget);
+		const store = SharedStore.create(cfg.stateWords, Math.min(FIRST_CAPACITY, maxCapacity), maxCapacity, control, cfg.budget, cfg.actions);
 		return store === null ? null : new ParallelSearch(cfg, bundle, store, control);
 	}
 

@@ -75,7 +75,8 @@ function attempt<T>(f: () => T): T | null {
 
 /**
  * The visited set shared by all explorers: an append-only store of fixed-width states with dense
- * ids (handed out by Atomics.add on the control word COUNT), BFS tree links (`parent`, `via`), and
+ * ids (handed out by Atomics.add on the control word COUNT), BFS tree links (`parent`, and `via` in
+ * 16 bits where the system has at most 65,536 actions), and
  * a lock-free open-addressing index (linear probing over [tag, hash] word pairs). A new state is
  * inserted by claiming an empty slot with Atomics.compareExchange (EMPTY -> BUSY), writing its
  * words, links and hash, then publishing its id with Atomics.store; a reader that meets a BUSY slot
@@ -87,7 +88,7 @@ export class SharedStore {
 	readonly words: number;
 	data: Uint32Array;
 	parent: Int32Array;
-	via: Int32Array;
+	via: Int32Array | Uint16Array;
 	/**
 	 * Ids below this were stored before the current level began: every thread sees their slots
 	 * and words with plain reads (the level's messages order them after their writing).
@@ -98,21 +99,28 @@ export class SharedStore {
 	private mask: number;
 	private readonly control: Int32Array;
 
-	/** Views over `buffers` (their current lengths); `control` holds the id counter. */
-	constructor(words: number, buffers: StoreBuffers, control: Int32Array) {
+	/**
+	 * Views over `buffers` (their current lengths) of a system with `actions` actions (which says
+	 * how wide `via` is); `control` holds the id counter.
+	 */
+	constructor(words: number, buffers: StoreBuffers, control: Int32Array, actions: number) {
 		this.words = words;
 		this.control = control;
 		this.data = new Uint32Array(buffers.data, 0, wordsIn(buffers.data));
 		this.parent = new Int32Array(buffers.parent, 0, wordsIn(buffers.parent));
-		this.via = new Int32Array(buffers.via, 0, wordsIn(buffers.via));
+		this.via = viaView(buffers.via, wideActions(actions));
 		this.table = new Int32Array(buffers.table, 0, wordsIn(buffers.table));
 		this.mask = (this.table.length >>> 1) - 1;
 	}
 
-	/** A store for `capacity` states that can grow to `maxCapacity`, or null when the budget refuses it. */
-	static create(words: number, capacity: number, maxCapacity: number, control: Int32Array, budget: MemoryBudget): SharedStore | null {
-		const sizes = [4 * capacity * words, 4 * capacity, 4 * capacity, 8 * tableSlots(capacity)];
-		const limits = [4 * maxCapacity * words, 4 * maxCapacity, 4 * maxCapacity, 8 * tableSlots(maxCapacity)];
+	/**
+	 * A store for `capacity` states of a system with `actions` actions that can grow to
+	 * `maxCapacity`, or null when the budget refuses it.
+	 */
+	static create(words: number, capacity: number, maxCapacity: number, control: Int32Array, budget: MemoryBudget, actions: number): SharedStore | null {
+		const viaBytes = wideActions(actions) ? 4 : 2;
+		const sizes = [4 * capacity * words, 4 * capacity, viaBytes * capacity, 8 * tableSlots(capacity)];
+		const limits = [4 * maxCapacity * words, 4 * maxCapacity, viaBytes * maxCapacity, 8 * tableSlots(maxCapacity)];
 		const buffers: SharedArrayBuffer[] = [];
 		for (let i = 0; i < sizes.length; i++) {
 			const buffer = newBuffer(sizes[i] as number, limits[i] as number, budget);
@@ -123,7 +131,7 @@ export class SharedStore {
 			buffers.push(buffer);
 		}
 		const [data, parent, via, table] = buffers as [SharedArrayBuffer, SharedArrayBuffer, SharedArrayBuffer, SharedArrayBuffer];
-		return new SharedStore(words, { data, parent, via, table }, control);
+		return new SharedStore(words, { data, parent, via, table }, control, actions);
 	}
 
 	/** States that fit: ids are 0..capacity-1. */
@@ -297,9 +305,10 @@ export class SharedStore {
 		const data = grownBuffer(this.data.buffer as SharedArrayBuffer, 4 * capacity * this.words, budget);
 		if (data === null) return false;
 		this.data = new Uint32Array(data, 0, capacity * this.words);
-		const via = grownBuffer(this.via.buffer as SharedArrayBuffer, 4 * capacity, budget);
+		const wide = this.via instanceof Int32Array;
+		const via = grownBuffer(this.via.buffer as SharedArrayBuffer, (wide ? 4 : 2) * capacity, budget);
 		if (via === null) return false;
-		this.via = new Int32Array(via, 0, capacity);
+		this.via = viaView(via, wide);
 		const parent = grownBuffer(this.parent.buffer as SharedArrayBuffer, 4 * capacity, budget);
 		if (parent === null) return false;
 		this.parent = new Int32Array(parent, 0, capacity);
@@ -326,6 +335,16 @@ export class SharedStore {
 /** The 32-bit words in `buffer` (a division: its byteLength reaches 2^32, where `>>> 2` gives 0). */
 function wordsIn(buffer: SharedArrayBuffer): number {
 	return buffer.byteLength / 4;
+}
+
+/** Whether `via` needs 32 bits for a system of `actions` actions. */
+function wideActions(actions: number): boolean {
+	return actions > 0x10000;
+}
+
+/** The `via` links over `buffer`: 32 or 16 bits each. */
+function viaView(buffer: SharedArrayBuffer, wide: boolean): Int32Array | Uint16Array {
+	return wide ? new Int32Array(buffer, 0, wordsIn(buffer)) : new Uint16Array(buffer, 0, buffer.byteLength / 2);
 }
 
 /** Slots of the index for `capacity` states: a power of two, loaded at most MAX_LOAD. */
