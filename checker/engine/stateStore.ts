@@ -1,4 +1,5 @@
 import { hashWords } from "./hash.ts";
+import { spreadInPlace } from "./indexGrowth.ts";
 import type { MemoryBudget } from "./memory.ts";
 import type { StopReason } from "./types.ts";
 import { bfsPath } from "./trace.ts";
@@ -225,25 +226,16 @@ export class StateStore {
 		return true;
 	}
 
-	/** Doubles the index, re-inserting every slot by its cached hash. */
+	/** Doubles the index, its entries moved to their new slots in place (indexGrowth.ts). */
 	private growTable(): boolean {
-		const size = (this.mask + 1) * 2;
-		const table = this.budget.alloc(Int32Array, 2 * size);
+		const slots = this.mask + 1;
+		const table = this.budget.grow(Int32Array, this.table, 4 * slots);
 		if (table === null) return false;
-		table.fill(EMPTY);
-		const mask = size - 1;
-		const old = this.table;
-		for (let k = 0; k < old.length; k += 2) {
-			const id = old[k] as number;
-			if (id === EMPTY) continue;
-			const i = this.freeSlot(table, mask, old[k + 1] as number);
-			table[2 * i] = id;
-			table[2 * i + 1] = old[k + 1] as number;
-		}
-		this.budget.release(old);
+		table.fill(EMPTY, 2 * slots);
+		spreadInPlace(table, slots, EMPTY);
 		this.table = table;
-		this.mask = mask;
-		this.maxLoad = Math.floor(size * 0.75);
+		this.mask = 2 * slots - 1;
+		this.maxLoad = Math.floor(2 * slots * 0.75);
 		return true;
 	}
 }

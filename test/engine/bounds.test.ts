@@ -91,6 +91,24 @@ describe("explore: bounds", () => {
 		expect(budget.used).toBe(60);
 	});
 
+	it("MemoryBudget.grow moves a big array to a growable buffer once, then grows it in place: contents kept, growth zero, accounted", () => {
+		const budget = new MemoryBudget(Number.POSITIVE_INFINITY);
+		const small = budget.alloc(Int32Array, 1 << 20) as Int32Array;
+		small[5] = 7;
+		const big = budget.grow(Int32Array, small, 1 << 22) as Int32Array;
+		expect(big.buffer === small.buffer).toBe(false);
+		expect(budget.used).toBe(4 << 22);
+		big[(1 << 22) - 1] = 9;
+		const bigger = budget.grow(Int32Array, big, 1 << 23) as Int32Array;
+		expect(bigger.buffer === big.buffer).toBe(true);
+		expect([bigger[5], bigger[(1 << 22) - 1], bigger[1 << 22], bigger[(1 << 23) - 1]]).toEqual([7, 9, 0, 0]);
+		expect(budget.used).toBe(4 << 23);
+		const capped = new MemoryBudget(4 << 23);
+		const a = capped.grow(Int32Array, capped.alloc(Int32Array, 1) as Int32Array, 1 << 22) as Int32Array;
+		expect(capped.grow(Int32Array, a, (1 << 23) + 1)).toBeNull();
+		expect(capped.used).toBe(4 << 22);
+	});
+
 	it("liveness is 'incomplete', never 'holds', when a bound stops the search", () => {
 		// one counter, 3000 states on a line: the fair-cycle search needs more memory per state than the search leaves
 		const sys = counterSystem(3000, 1);

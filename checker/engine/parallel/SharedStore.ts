@@ -1,4 +1,5 @@
 import { hashWords } from "../hash.ts";
+import { spreadInPlace } from "../indexGrowth.ts";
 import type { MemoryBudget } from "../memory.ts";
 import { NO_ROOM } from "../stateStore.ts";
 import { COUNT, type StoreBuffers } from "./control.ts";
@@ -12,66 +13,6 @@ const TAG_BASE = 2;
 const MAX_LOAD = 0.75;
 /** Largest capacity: ids and tags must stay below 2^31, the table below 2^31 words. */
 export const MAX_CAPACITY = Math.floor(2 ** 29 * MAX_LOAD);
-
-/** The most bytes V8 lets a growable SharedArrayBuffer reach. */
-const MAX_GROWABLE_BYTES = 2 ** 32;
-
-/** ES2024 growable SharedArrayBuffers (Node 20 has them; the project's lib is ES2022). */
-interface Growable {
-	readonly growable: boolean;
-	readonly maxByteLength: number;
-	grow(bytes: number): void;
-}
-const GrowableSharedArrayBuffer = SharedArrayBuffer as unknown as new (bytes: number, options: { maxByteLength: number }) => SharedArrayBuffer;
-
-/**
- * A zero-filled shared buffer of `bytes`, growable in place up to `max` bytes (as far as V8
- * allows), charged to the budget; null when the budget or the allocation refuses it. Growing in
- * place matters: a SharedArrayBuffer that is dropped is freed only by a garbage collection of
- * every thread that saw it, and nothing in a search's allocation-free hot path triggers one (so
- * copying into new buffers at each growth kept every old generation in memory).
- */
-function newBuffer(bytes: number, max: number, budget: MemoryBudget): SharedArrayBuffer | null {
-	if (!budget.take(bytes)) return null;
-	const limit = Math.min(max, MAX_GROWABLE_BYTES, budget.limit);
-	const buffer = attempt(() => (bytes <= limit ? new GrowableSharedArrayBuffer(bytes, { maxByteLength: limit }) : new SharedArrayBuffer(bytes)));
-	if (buffer === null) budget.release({ byteLength: bytes });
-	return buffer;
-}
-
-/**
- * `buffer` grown to `bytes` (at least its length), the growth charged to the budget: in place
- * when it can, else copied into a new buffer (then the old one stays in memory until a garbage
- * collection); null, nothing changed, when refused.
- */
-function grownBuffer(buffer: SharedArrayBuffer, bytes: number, budget: MemoryBudget): SharedArrayBuffer | null {
-	const g = buffer as unknown as Growable;
-	if (g.growable && bytes <= g.maxByteLength) {
-		const more = bytes - buffer.byteLength;
-		if (!budget.take(more)) return null;
-		const grown = attempt(() => {
-			g.grow(bytes);
-			return buffer;
-		});
-		if (grown === null) budget.release({ byteLength: more });
-		return grown;
-	}
-	const copy = newBuffer(bytes, bytes, budget);
-	if (copy === null) return null;
-	new Uint8Array(copy).set(new Uint8Array(buffer));
-	budget.release(buffer);
-	return copy;
-}
-
-/** `f()`, or null when it throws a RangeError (memory that cannot be had). */
-function attempt<T>(f: () => T): T | null {
-	try {
-		return f();
-	} catch (e) {
-		if (e instanceof RangeError) return null;
-		throw e;
-	}
-}
 
 /**
  * The visited set shared by all explorers: an append-only store of fixed-width states with dense
@@ -123,7 +64,7 @@ export class SharedStore {
 		const limits = [4 * maxCapacity * words, 4 * maxCapacity, viaBytes * maxCapacity, 8 * tableSlots(maxCapacity)];
 		const buffers: SharedArrayBuffer[] = [];
 		for (let i = 0; i < sizes.length; i++) {
-			const buffer = newBuffer(sizes[i] as number, limits[i] as number, budget);
+			const buffer = budget.buffer(sizes[i] as number, limits[i] as number);
 			if (buffer === null) {
 				for (const b of buffers) budget.release(b);
 				return null;
@@ -280,55 +221,33 @@ export class SharedStore {
 	}
 
 	/**
-	 * Grows to `capacity` states, one buffer at a time, in place where it can (see newBuffer);
-	 * a bigger index is rebuilt from a copy of the old one. Only while no other thread uses the store.
+	 * Grows to `capacity` states, one buffer at a time, in place where it can (see MemoryBudget.buffer); the
+	 * entries of a bigger index move to their new slots in place (indexGrowth.ts). Only while no
+	 * other thread uses the store.
 	 * False when the budget refuses a step; the store is then still consistent (`capacity` is the
 	 * links' length).
 	 */
 	grow(capacity: number, budget: MemoryBudget): boolean {
 		const slots = tableSlots(capacity);
 		if (2 * slots > this.table.length) {
-			// the old index, copied into an unshared array (freed once dropped), is re-inserted by its cached hashes
-			const copy = { byteLength: this.table.byteLength };
-			if (!budget.take(copy.byteLength)) return false;
-			const old = attempt(() => this.table.slice());
-			const table = old && grownBuffer(this.table.buffer as SharedArrayBuffer, 8 * slots, budget);
-			if (old === null || table === null) {
-				budget.release(copy);
-				return false;
-			}
+			const oldSlots = this.table.length >>> 1;
+			const table = budget.growBuffer(this.table.buffer as SharedArrayBuffer, 8 * slots);
+			if (table === null) return false;
 			this.table = new Int32Array(table, 0, 2 * slots);
 			this.mask = slots - 1;
-			this.rehash(old);
-			budget.release(copy);
+			spreadInPlace(this.table, oldSlots, EMPTY);
 		}
-		const data = grownBuffer(this.data.buffer as SharedArrayBuffer, 4 * capacity * this.words, budget);
+		const data = budget.growBuffer(this.data.buffer as SharedArrayBuffer, 4 * capacity * this.words);
 		if (data === null) return false;
 		this.data = new Uint32Array(data, 0, capacity * this.words);
 		const wide = this.via instanceof Int32Array;
-		const via = grownBuffer(this.via.buffer as SharedArrayBuffer, (wide ? 4 : 2) * capacity, budget);
+		const via = budget.growBuffer(this.via.buffer as SharedArrayBuffer, (wide ? 4 : 2) * capacity);
 		if (via === null) return false;
 		this.via = viaView(via, wide);
-		const parent = grownBuffer(this.parent.buffer as SharedArrayBuffer, 4 * capacity, budget);
+		const parent = budget.growBuffer(this.parent.buffer as SharedArrayBuffer, 4 * capacity);
 		if (parent === null) return false;
 		this.parent = new Int32Array(parent, 0, capacity);
 		return true;
-	}
-
-	/** Empties the index and inserts every published slot of `old`. */
-	private rehash(old: Int32Array): void {
-		const table = this.table;
-		const mask = this.mask;
-		table.fill(EMPTY);
-		for (let k = 0; k < old.length; k += 2) {
-			const tag = old[k] as number;
-			if (tag < TAG_BASE) continue;
-			const h = old[k + 1] as number;
-			let j = h & mask;
-			while (table[j << 1] !== EMPTY) j = (j + 1) & mask;
-			table[j << 1] = tag;
-			table[(j << 1) + 1] = h;
-		}
 	}
 }
 
