@@ -41,7 +41,7 @@ export function singleLabels(labels: Uint8Array, stride: number, index: number, 
 /** `check` ran out of time. */
 export const TIMEOUT = -2;
 
-/** States of a product node in the DFS (FairCycleFinder.node); an open node holds its DFS index (0 and up). */
+/** States of a product node in the DFS (FairCycleFinder.node); an open node holds its lowlink (0 and up). */
 const UNSEEN = -1;
 const Q_NODE = -2;
 const DONE_NO_REACH = 0x7ffffffe;
@@ -81,18 +81,20 @@ export class FairCycleFinder {
 	readonly sccFair: Uint8Array;
 	/** 1 when the ¬q product node (one that a p∧¬q node reaches) can reach a fair SCC through ¬q nodes. */
 	readonly canReach: Uint8Array;
-	/** Scratch arrays for the lasso builder (free after `check`): the two halves of `node`. */
+	/** Scratch arrays for the lasso builder (free after `check`): the Tarjan and call stacks. */
 	readonly scratchA: Int32Array;
 	readonly scratchB: Int32Array;
 	/**
-	 * Per product node v, the DFS's view of it in `node[2v]` — UNSEEN, Q_NODE (never entered),
-	 * its DFS index while its SCC is open, DONE_REACH or DONE_NO_REACH once closed — and its lowlink
-	 * in `node[2v+1]`: one random read per edge, one cache line per node.
+	 * Per product node, the DFS's view of it in one word (Pearce's space-efficient Tarjan): UNSEEN,
+	 * Q_NODE (never entered), its lowlink while its SCC is open (a DFS index: an open node's own
+	 * index is kept by its call frame, `callIndex`), DONE_REACH or DONE_NO_REACH once closed.
 	 */
 	private readonly node: Int32Array;
+	/** The Tarjan stack and the DFS call stack (node, next edge, DFS index), touched only as deep as the DFS goes. */
 	private readonly stack: Int32Array;
 	private readonly callNode: Int32Array;
 	private readonly callPos: Int32Array;
+	private readonly callIndex: Int32Array;
 	/** Under symmetry: each product node's frame (an element of the group), set when the DFS reaches it. */
 	private readonly frame: Uint8Array | null;
 	/** Per thread: generation stamp of the last state where the thread was seen enabled. */
@@ -116,12 +118,13 @@ export class FairCycleFinder {
 		this.sccOf = g.element === null ? i32() : null;
 		this.sccFair = u8();
 		this.canReach = u8();
-		this.node = need(budget.alloc(Int32Array, 2 * n));
-		this.scratchA = this.node.subarray(0, n);
-		this.scratchB = this.node.subarray(n);
+		this.node = i32();
 		this.stack = i32();
 		this.callNode = i32();
 		this.callPos = i32();
+		this.callIndex = i32();
+		this.scratchA = this.stack;
+		this.scratchB = this.callNode;
 		this.frame = g.element === null ? null : u8();
 		this.enabledStamp = new Int32Array(g.threadCount).fill(-1);
 		this.served = new Uint8Array(g.threadCount);
@@ -176,8 +179,8 @@ export class FairCycleFinder {
 		const k = lab.members.length;
 		const { start, element, group } = this.g;
 		const size = this.g.n * k;
-		const { node, stack, callNode, callPos, frame, canReach } = this;
-		for (let v = 0; v < size; v++) node[2 * v] = (labelOf(lab, v) & LABEL_Q) !== 0 ? Q_NODE : UNSEEN;
+		const { node, stack, callNode, callPos, callIndex, frame, canReach } = this;
+		for (let v = 0; v < size; v++) node[v] = (labelOf(lab, v) & LABEL_Q) !== 0 ? Q_NODE : UNSEEN;
 		this.sccOf?.fill(-1);
 		canReach.fill(0);
 		let counter = 0;
@@ -185,8 +188,8 @@ export class FairCycleFinder {
 		let top = 0;
 		let steps = 0;
 		for (let root = 0; root < size; root++) {
-			if (node[2 * root] !== UNSEEN || (labelOf(lab, root) & LABEL_P) === 0) continue;
-			node[2 * root] = node[2 * root + 1] = counter++;
+			if (node[root] !== UNSEEN || (labelOf(lab, root) & LABEL_P) === 0) continue;
+			node[root] = callIndex[0] = counter++;
 			if (frame !== null) frame[root] = 0;
 			stack[top++] = root;
 			callNode[0] = root;
@@ -206,17 +209,17 @@ export class FairCycleFinder {
 				// the edges of v up to its next DFS-tree child
 				for (; pos < end && child < 0; pos++) {
 					const w = this.targetOf(pos, m, k, lab);
-					const seen = node[2 * w] as number;
+					const seen = node[w] as number;
 					if (seen === UNSEEN) {
 						child = w;
-						node[2 * w] = node[2 * w + 1] = counter++;
+						node[w] = counter;
 						// the frame of a DFS-tree child: its parent's, after the inverse of the edge's element
 						if (frame !== null) frame[w] = group.compose(frame[v] as number, group.inverse((element as Uint8Array)[pos] as number));
 					} else if (seen >= DONE_NO_REACH) {
 						// an edge out of v's SCC-to-be to a completed SCC that can reach a fair one
 						if (seen === DONE_REACH) canReach[v] = (canReach[v] as number) | 1;
 					} else if (seen >= 0) {
-						if (seen < (node[2 * v + 1] as number)) node[2 * v + 1] = seen;
+						if (seen < (node[v] as number)) node[v] = seen;
 						if (w === v) canReach[v] = (canReach[v] as number) | SELF_LOOP;
 					}
 				}
@@ -225,16 +228,17 @@ export class FairCycleFinder {
 					stack[top++] = child;
 					callNode[call] = child;
 					callPos[call] = start[(child / k) | 0] as number;
+					callIndex[call] = counter++;
 					call++;
 					continue;
 				}
 				call--;
-				if (node[2 * v + 1] === node[2 * v]) top = this.closeScc(v, top, sccCount++, lab);
+				if (node[v] === callIndex[call]) top = this.closeScc(v, top, sccCount++, lab);
 				if (call > 0) {
 					const u = callNode[call - 1] as number;
-					const low = node[2 * v + 1] as number;
-					if (node[2 * v] === DONE_REACH) canReach[u] = (canReach[u] as number) | 1;
-					else if (node[2 * v] !== DONE_NO_REACH && low < (node[2 * u + 1] as number)) node[2 * u + 1] = low;
+					const low = node[v] as number;
+					if (low === DONE_REACH) canReach[u] = (canReach[u] as number) | 1;
+					else if (low !== DONE_NO_REACH && low < (node[u] as number)) node[u] = low;
 				}
 			}
 		}
@@ -257,20 +261,21 @@ export class FairCycleFinder {
 			if (sccOf !== null) sccOf[u] = c;
 			reach |= (canReach[u] as number) & 1;
 		}
-		const fair = this.isFair(k, top, this.node[2 * v] as number, lab);
+		const fair = this.isFair(k, top, this.node[v] as number, lab);
 		this.sccFair[c] = fair ? 1 : 0;
 		if (fair) reach = 1;
 		for (let m = k; m < top; m++) {
 			const u = stack[m] as number;
 			canReach[u] = reach;
-			this.node[2 * u] = reach === 1 ? DONE_REACH : DONE_NO_REACH;
+			this.node[u] = reach === 1 ? DONE_REACH : DONE_NO_REACH;
 		}
 		return k;
 	}
 
 	/**
 	 * Fairness of the SCC with members `stack[from..top)`, whose root has DFS index `rootIndex`: its
-	 * members are the nodes still open with an index from `rootIndex` up.
+	 * members are the nodes still open with a lowlink from `rootIndex` up (the open nodes below it
+	 * on the stack have lowlinks below their own indexes, which are below `rootIndex`).
 	 */
 	private isFair(from: number, top: number, rootIndex: number, lab: Labels): boolean {
 		const { start, action, actionThread, element, group } = this.g;
@@ -290,7 +295,7 @@ export class FairCycleFinder {
 			const fu = frame === null ? 0 : (frame[u] as number);
 			for (let e = start[cu] as number; e < (start[cu + 1] as number); e++) {
 				const w = this.targetOf(e, u - cu * k, k, lab);
-				const seen = this.node[2 * w] as number;
+				const seen = this.node[w] as number;
 				if (seen < rootIndex || seen >= DONE_NO_REACH) continue; // not a member
 				served[group.apply(fu, actionThread[action[e] as number] as number)] = 1;
 				if (frame !== null) {
