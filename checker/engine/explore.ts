@@ -3,7 +3,7 @@ import { liftLasso } from "./liftLasso.ts";
 import { FairCycleFinder, type Graph, TIMEOUT } from "./liveness.ts";
 import { MemoryBudget } from "./memory.ts";
 import { type Family, ownerFamilies, singletonFamilies } from "./propertyFamilies.ts";
-import { type LivenessProperty, PROGRESS_MS, type SafetyProperty, Search } from "./search.ts";
+import { labelBytes, type LivenessProperty, PROGRESS_MS, type SafetyProperty, Search } from "./search.ts";
 import { ThreadGroup } from "./threadGroup.ts";
 import { concretize, traceOf } from "./trace.ts";
 import type { Property, TransitionSystem } from "./TransitionSystem.ts";
@@ -224,7 +224,7 @@ function checkLiveness(
 	const finder = FairCycleFinder.create(g, budget, Math.max(...families.map((f) => f.members.length)));
 	if (finder === null) return "max-memory";
 	for (const family of families) {
-		const labels = { labels: store.labels, stride: liveness.length, members: family.members, ownerImage: family.ownerImage };
+		const labels = { labels: store.labels, stride: labelBytes(liveness.length), members: family.members, ownerImage: family.ownerImage };
 		const witness = finder.check(labels, deadline, progress?.(family.name) ?? null);
 		if (witness === TIMEOUT) return "max-seconds";
 		if (witness < 0) continue;

@@ -1,5 +1,5 @@
 import type { FairCycleFinder, Labels } from "./liveness.ts";
-import { LABEL_Q } from "./search.ts";
+import { LABEL_Q, labelBits } from "./search.ts";
 
 /** A lasso over state ids: `ids[loopStart..]` is the cycle; the last id equals `ids[loopStart]`. */
 export interface Lasso {
@@ -22,7 +22,7 @@ export function buildLasso(finder: FairCycleFinder, lab: Labels, prefix: { ids: 
 	const sccOf = finder.sccOf;
 	if (sccOf === null || members.length !== 1) throw new Error("kvmcheck engine: internal error: a lasso is built on a graph without symmetry");
 	const index = members[0] as number;
-	const notQ = (v: number): boolean => ((labels[v * stride + index] as number) & LABEL_Q) === 0;
+	const notQ = (v: number): boolean => (labelBits(labels, stride, v, index) & LABEL_Q) === 0;
 	const stem = bfs(
 		finder,
 		witness,

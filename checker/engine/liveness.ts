@@ -1,5 +1,5 @@
 import type { MemoryBudget } from "./memory.ts";
-import { LABEL_P, LABEL_Q } from "./search.ts";
+import { LABEL_P, LABEL_Q, labelBits } from "./search.ts";
 import type { ThreadGroup } from "./threadGroup.ts";
 
 /** The explored graph in CSR form: the edges of `v` are `target/action[start[v] .. start[v+1])`. */
@@ -20,7 +20,8 @@ export interface Graph {
 }
 
 /**
- * The p/q labels of one liveness property — bits of `labels[v * stride + index]` — over the product
+ * The p/q labels of one liveness property — its bits at label index `index` of state `v`, see
+ * labelBits — over the product
  * of the graph with the position of the thread the property is about. Under symmetry a property
  * stated for each thread of a symmetric group is one family: member m is the instance with label
  * index `members[m]`, and an edge whose element is g takes member m to member
@@ -338,7 +339,7 @@ export class FairCycleFinder {
 function labelOf(lab: Labels, v: number): number {
 	const k = lab.members.length;
 	const c = (v / k) | 0;
-	return lab.labels[c * lab.stride + (lab.members[v - c * k] as number)] as number;
+	return labelBits(lab.labels, lab.stride, c, lab.members[v - c * k] as number);
 }
 
 function need<T>(arr: T | null): T {

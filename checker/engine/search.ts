@@ -14,10 +14,20 @@ export const LABEL_P = 1;
 /** Label bit stored per (state, liveness property): q holds. */
 export const LABEL_Q = 2;
 
+/** Bytes of labels per state for `properties` liveness properties: their two bits each, packed. */
+export function labelBytes(properties: number): number {
+	return (properties + 3) >> 2;
+}
+
+/** The label bits (LABEL_P, LABEL_Q) of liveness property `index` at state `v`, in `labels` of `stride` bytes per state. */
+export function labelBits(labels: Uint8Array, stride: number, v: number, index: number): number {
+	return ((labels[v * stride + (index >> 2)] as number) >>> ((index & 3) << 1)) & 3;
+}
+
 /** What a Search checks and within which bounds. */
 export interface SearchConfig extends SearchBounds {
 	readonly safety: readonly SafetyProperty[];
-	/** Their p/q are evaluated on every stored state into `store.labels` (stride = their count). */
+	/** Their p/q are evaluated on every stored state into `store.labels` (two bits each, see labelBits). */
 	readonly liveness: readonly LivenessProperty[];
 	readonly canonicalize: Canonicalize | null;
 	/** `canonicalize` is a ThreadSymmetry's: the edges record the element it applied to each. */
@@ -70,7 +80,7 @@ export class Search {
 
 	/** A search ready to run, or null when the budget refuses even its first arrays. */
 	static create(sys: TransitionSystem, cfg: SearchConfig): Search | null {
-		const store = StateStore.create(sys.stateWords, cfg.liveness.length, cfg.maxStates, cfg.budget, sys.actions.length);
+		const store = StateStore.create(sys.stateWords, labelBytes(cfg.liveness.length), cfg.maxStates, cfg.budget, sys.actions.length);
 		if (store === null) return null;
 		let edges: EdgeStore | null = null;
 		if (cfg.liveness.length > 0) {
@@ -168,7 +178,7 @@ export class Search {
 		const store = this.store;
 		const sys = this.sys;
 		const buf = this.checkBuf;
-		const stride = liveness.length;
+		const stride = labelBytes(liveness.length);
 		for (let id = from; id < to; id++) {
 			store.load(id, buf);
 			sys.load(buf);
@@ -180,10 +190,11 @@ export class Search {
 				}
 			}
 			const labels = store.labels;
-			for (let j = 0; j < stride; j++) {
+			for (let j = 0; j < liveness.length; j++) {
 				const prop = liveness[j] as LivenessProperty;
 				const p = prop.kind === "eventually" ? id === 0 : prop.p();
-				labels[id * stride + j] = (p ? LABEL_P : 0) | (prop.q() ? LABEL_Q : 0);
+				// a new state's labels are zero until now
+				labels[id * stride + (j >> 2)] |= ((p ? LABEL_P : 0) | (prop.q() ? LABEL_Q : 0)) << ((j & 3) << 1);
 			}
 		}
 	}

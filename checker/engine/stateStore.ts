@@ -1,6 +1,6 @@
 import { hashWords } from "./hash.ts";
 import { spreadInPlace } from "./indexGrowth.ts";
-import type { MemoryBudget } from "./memory.ts";
+import { freeDroppedArrays, type MemoryBudget } from "./memory.ts";
 import type { StopReason } from "./types.ts";
 import { bfsPath } from "./trace.ts";
 
@@ -95,8 +95,10 @@ export class StateStore {
 	 * labels stay; `indexOf` and `findOrAdd` need `rebuildIndex()` first.
 	 */
 	dropIndex(): void {
+		const bytes = this.table.byteLength;
 		this.budget.release(this.table);
 		this.table = new Int32Array(0);
+		freeDroppedArrays(bytes);
 	}
 
 	/** Rebuilds a dropped index (nothing to do when it is there); false, nothing changed, when the budget refuses it. */

@@ -50,3 +50,25 @@ describe(`liveness vs a quadratic reference on random graphs (seed ${testSeed})`
 		});
 	}
 });
+
+describe(`several liveness properties at once (seed ${testSeed})`, () => {
+	it("each of up to 9 properties (labels packed four to a byte) gets the verdict it gets alone; the first violated one is reported", () => {
+		fc.assert(
+			fc.property(randomGraph(7), fc.array(fc.tuple(fc.integer({ min: 0, max: 127 }), fc.integer({ min: 0, max: 127 })), { minLength: 1, maxLength: 9 }), ({ spec }, masks) => {
+				const sys = graphSystem(spec);
+				const props: Property[] = masks.map(([pMask, qMask], i) => ({
+					kind: "leadsTo",
+					name: `live${i}`,
+					p: () => ((pMask >> sys.node()) & 1) === 1,
+					q: () => ((qMask >> sys.node()) & 1) === 1,
+				}));
+				const verdicts = props.map((prop) => explore(sys, [prop], { checkDeadlock: false }).verdict);
+				const together = explore(sys, props, { checkDeadlock: false });
+				const first = verdicts.indexOf("violated");
+				expect(together.verdict).toBe(first < 0 ? "holds" : "violated");
+				expect(together.property).toBe(first < 0 ? null : `live${first}`);
+			}),
+			{ seed: testSeed, numRuns: 500 },
+		);
+	});
+});

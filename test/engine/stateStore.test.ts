@@ -33,6 +33,19 @@ describe("StateStore", () => {
 		expect(store.via.BYTES_PER_ELEMENT).toBe(bytes);
 	});
 
+	it("gives a big dropped index's memory back at once (no garbage collection would come in a search)", () => {
+		const store = StateStore.create(1, 0, Number.POSITIVE_INFINITY, new MemoryBudget(Number.POSITIVE_INFINITY), 1) as StateStore;
+		const state = new Uint32Array(1);
+		// 2^21 states: an index of 2^22 slots, 32 MiB
+		for (let i = 0; i < 2 ** 21; i++) {
+			state[0] = i;
+			store.findOrAdd(state, -1, 0);
+		}
+		const before = process.memoryUsage().rss;
+		store.dropIndex();
+		expect(before - process.memoryUsage().rss).toBeGreaterThan(24 * 2 ** 20);
+	});
+
 	it("drops its index (its memory released) and rebuilds it: every state is found again, nothing else changes", () => {
 		const budget = new MemoryBudget(Number.POSITIVE_INFINITY);
 		const store = StateStore.create(2, 0, Number.POSITIVE_INFINITY, budget, 1) as StateStore;
