@@ -67,3 +67,8 @@ export interface TransitionSystem {
   /** Decodes a packed state for reports (not on the hot path). */
   describe(state: Uint32Array): StateDescription;
 }
+
+/** Whether the action ids of a system of `actions` actions need 32 bits (the stores keep them in 16 where they fit). */
+export function wideActions(actions: number): boolean {
+  return actions > 0x10000;
+}

@@ -1,4 +1,5 @@
 import type { MemoryBudget } from "./memory.ts";
+import { wideActions } from "./TransitionSystem.ts";
 
 /**
  * The explored transition graph in CSR form, recorded during the search for liveness analysis.
@@ -36,7 +37,7 @@ export class EdgeStore {
 	 */
 	static create(budget: MemoryBudget, actions: number, elements = false): EdgeStore | null {
 		try {
-			return new EdgeStore(budget, actions > 0x10000, elements);
+			return new EdgeStore(budget, wideActions(actions), elements);
 		} catch (e) {
 			if (e instanceof RangeError) return null;
 			throw e;

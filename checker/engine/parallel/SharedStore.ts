@@ -1,5 +1,6 @@
 import { hashWords } from "../hash.ts";
 import { spreadInPlace } from "../indexGrowth.ts";
+import { wideActions } from "../TransitionSystem.ts";
 import type { MemoryBudget } from "../memory.ts";
 import { NO_ROOM } from "../stateStore.ts";
 import { COUNT, type StoreBuffers } from "./control.ts";
@@ -254,11 +255,6 @@ export class SharedStore {
 /** The 32-bit words in `buffer` (a division: its byteLength reaches 2^32, where `>>> 2` gives 0). */
 function wordsIn(buffer: SharedArrayBuffer): number {
 	return buffer.byteLength / 4;
-}
-
-/** Whether `via` needs 32 bits for a system of `actions` actions. */
-function wideActions(actions: number): boolean {
-	return actions > 0x10000;
 }
 
 /** The `via` links over `buffer`: 32 or 16 bits each. */
