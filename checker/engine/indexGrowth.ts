@@ -13,11 +13,12 @@
  *   runs in the grown part, which only ever receives entries. So no path passes an entry that is
  *   still to be moved, whose removal would cut it;
  * - a path that wraps round the end of the table runs into the first old slots: by then they have
- *   been visited (before, it cannot reach the end: the entries moved so far come from the old
- *   slots after the free one, each from at or after its old start, so fewer of them start at or
- *   beyond any slot of the top part than there are slots from there to the end).
+ *   been visited. Before, no path reaches the end: the entries moved so far come from the old slots
+ *   after the free one, each from at or after its old start, so for any slot s of the top part
+ *   (the last `oldSlots` slots) no more of them start at s or beyond than there are slots from s to
+ *   the end, and they are fewer than `oldSlots`, too few for a run from below to fill the top part.
  *
- * A sequential pass over the table with cached hashes: as fast as filling a second table, with
+ * One sequential pass with the cached hashes, like the copy into a second table it replaces, with
  * half the memory at the peak.
  */
 
