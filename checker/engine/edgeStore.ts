@@ -76,7 +76,7 @@ export class EdgeStore {
 		const target = this.budget.grow(Int32Array, this.target, size);
 		if (target === null) return false;
 		this.target = target;
-		const action = this.action instanceof Int32Array ? this.budget.grow(Int32Array, this.action, size) : this.budget.grow(Uint16Array, this.action, size);
+		const action = this.budget.growSame(this.action, size);
 		if (action === null) return false;
 		this.action = action;
 		if (this.element !== null) {

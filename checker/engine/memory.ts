@@ -75,6 +75,11 @@ export class MemoryBudget {
 		return arr;
 	}
 
+	/** {@link grow} into an array of `old`'s own type (for fields that hold one of several). */
+	growSame<T extends Sized>(old: T, length: number): T | null {
+		return this.grow(old.constructor as unknown as TypedArrayCtor<T>, old, length);
+	}
+
 	/**
 	 * A zero-filled shared buffer of `bytes`, growable in place up to `max` bytes (as far as V8
 	 * and the budget allow; not growable when even that reservation fails), charged to the budget;

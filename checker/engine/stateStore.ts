@@ -219,7 +219,7 @@ export class StateStore {
 		const parent = b.grow(Int32Array, this.parent, cap);
 		if (parent === null) return false;
 		this.parent = parent;
-		const via = this.via instanceof Int32Array ? b.grow(Int32Array, this.via, cap) : b.grow(Uint16Array, this.via, cap);
+		const via = b.growSame(this.via, cap);
 		if (via === null) return false;
 		this.via = via;
 		const labels = b.grow(Uint8Array, this.labels, cap * this.labelStride);
