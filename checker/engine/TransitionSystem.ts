@@ -1,3 +1,5 @@
+import type { TypedArrayCtor } from './memory.ts';
+
 /**
  * The engine's whole view of a model (the PINS-like seam): a finite transition system over
  * fixed-width packed states. Front-ends (e.g. checker/xstate) compile a model into this interface;
@@ -68,7 +70,7 @@ export interface TransitionSystem {
   describe(state: Uint32Array): StateDescription;
 }
 
-/** Whether the action ids of a system of `actions` actions need 32 bits (the stores keep them in 16 where they fit). */
-export function wideActions(actions: number): boolean {
-  return actions > 0x10000;
+/** The array type the stores keep action ids of a system of `actions` actions in: 16 bits each where they fit. */
+export function actionIdArray(actions: number): TypedArrayCtor<Int32Array | Uint16Array> {
+  return actions > 0x10000 ? Int32Array : Uint16Array;
 }

@@ -1,5 +1,5 @@
 import type { MemoryBudget } from "./memory.ts";
-import { wideActions } from "./TransitionSystem.ts";
+import { actionIdArray } from "./TransitionSystem.ts";
 
 /**
  * The explored transition graph in CSR form, recorded during the search for liveness analysis.
@@ -22,12 +22,12 @@ export class EdgeStore {
 
 	private constructor(
 		private readonly budget: MemoryBudget,
-		wideActions: boolean,
+		actions: number,
 		elements: boolean,
 	) {
 		this.start = need(budget.alloc(Int32Array, 1024));
 		this.target = need(budget.alloc(Int32Array, 4096));
-		this.action = need(wideActions ? budget.alloc(Int32Array, 4096) : budget.alloc(Uint16Array, 4096));
+		this.action = need(budget.alloc(actionIdArray(actions), 4096));
 		this.element = elements ? need(budget.alloc(Uint8Array, 4096)) : null;
 	}
 
@@ -37,7 +37,7 @@ export class EdgeStore {
 	 */
 	static create(budget: MemoryBudget, actions: number, elements = false): EdgeStore | null {
 		try {
-			return new EdgeStore(budget, wideActions(actions), elements);
+			return new EdgeStore(budget, actions, elements);
 		} catch (e) {
 			if (e instanceof RangeError) return null;
 			throw e;

@@ -3,7 +3,7 @@ import { liftLasso } from "./liftLasso.ts";
 import { FairCycleFinder, type Graph, TIMEOUT } from "./liveness.ts";
 import { MemoryBudget } from "./memory.ts";
 import { type Family, ownerFamilies, singletonFamilies } from "./propertyFamilies.ts";
-import { labelBytes, type LivenessProperty, PROGRESS_MS, type SafetyProperty, Search } from "./search.ts";
+import { type LivenessProperty, PROGRESS_MS, type SafetyProperty, Search } from "./search.ts";
 import { ThreadGroup } from "./threadGroup.ts";
 import { concretize, traceOf } from "./trace.ts";
 import type { Property, TransitionSystem } from "./TransitionSystem.ts";
@@ -94,7 +94,7 @@ export function explore(
 	}
 	if (search.stoppedBy !== null) return result("incomplete", { stoppedBy: search.stoppedBy });
 	if (liveness.length > 0) {
-		const outcome = checkLiveness(system, search, liveness, reduction, budget, deadline, livenessProgress(search, startTime, options.onProgress));
+		const outcome = checkLiveness(system, search, reduction, budget, deadline, livenessProgress(search, startTime, options.onProgress));
 		if (typeof outcome === "string") return result("incomplete", { stoppedBy: outcome });
 		if (outcome !== null) return result("violated", outcome);
 	}
@@ -183,8 +183,8 @@ function reductionOf(system: TransitionSystem, liveness: readonly LivenessProper
  */
 function livenessProgress(search: Search, startTime: number, onProgress: ((p: Progress) => void) | undefined): ((property: string) => () => void) | null {
 	if (onProgress === undefined) return null;
-	let last = Number.NEGATIVE_INFINITY;
 	return (property) => {
+		let last = Number.NEGATIVE_INFINITY;
 		const report = (): void => {
 			const now = performance.now();
 			if (now - last < PROGRESS_MS) return;
@@ -192,7 +192,6 @@ function livenessProgress(search: Search, startTime: number, onProgress: ((p: Pr
 			const { store, transitions, depth } = search;
 			onProgress({ states: store.count, transitions, depth, frontier: 0, seconds: (now - startTime) / 1000, liveness: property });
 		};
-		last = Number.NEGATIVE_INFINITY;
 		report();
 		return report;
 	};
@@ -202,7 +201,6 @@ function livenessProgress(search: Search, startTime: number, onProgress: ((p: Pr
 function checkLiveness(
 	system: TransitionSystem,
 	search: Search,
-	liveness: readonly LivenessProperty[],
 	reduction: Reduction,
 	budget: MemoryBudget,
 	deadline: number,
@@ -224,7 +222,7 @@ function checkLiveness(
 	const finder = FairCycleFinder.create(g, budget, Math.max(...families.map((f) => f.members.length)));
 	if (finder === null) return "max-memory";
 	for (const family of families) {
-		const labels = { labels: store.labels, stride: labelBytes(liveness.length), members: family.members, ownerImage: family.ownerImage };
+		const labels = { labels: store.labels, stride: store.labelStride, members: family.members, ownerImage: family.ownerImage };
 		const witness = finder.check(labels, deadline, progress?.(family.name) ?? null);
 		if (witness === TIMEOUT) return "max-seconds";
 		if (witness < 0) continue;

@@ -178,7 +178,7 @@ export class Search {
 		const store = this.store;
 		const sys = this.sys;
 		const buf = this.checkBuf;
-		const stride = labelBytes(liveness.length);
+		const stride = store.labelStride;
 		for (let id = from; id < to; id++) {
 			store.load(id, buf);
 			sys.load(buf);

@@ -1,7 +1,7 @@
 import { hashWords } from "./hash.ts";
 import { spreadInPlace } from "./indexGrowth.ts";
 import { freeDroppedArrays, type MemoryBudget } from "./memory.ts";
-import { wideActions } from "./TransitionSystem.ts";
+import { actionIdArray } from "./TransitionSystem.ts";
 import type { StopReason } from "./types.ts";
 import { bfsPath } from "./trace.ts";
 
@@ -61,7 +61,7 @@ export class StateStore {
 		this.capacity = cap;
 		this.data = need(budget.alloc(Uint32Array, cap * words));
 		this.parent = need(budget.alloc(Int32Array, cap));
-		this.via = need(wideActions(actions) ? budget.alloc(Int32Array, cap) : budget.alloc(Uint16Array, cap));
+		this.via = need(budget.alloc(actionIdArray(actions), cap));
 		this.labels = need(budget.alloc(Uint8Array, cap * labelStride));
 		let size = 16;
 		while (size * 0.75 < cap) size *= 2;

@@ -1,7 +1,7 @@
 import { hashWords } from "../hash.ts";
 import { spreadInPlace } from "../indexGrowth.ts";
-import { wideActions } from "../TransitionSystem.ts";
-import type { MemoryBudget } from "../memory.ts";
+import { actionIdArray } from "../TransitionSystem.ts";
+import type { MemoryBudget, TypedArrayCtor } from "../memory.ts";
 import { NO_ROOM } from "../stateStore.ts";
 import { COUNT, type StoreBuffers } from "./control.ts";
 import { bfsPath } from "../trace.ts";
@@ -40,6 +40,8 @@ export class SharedStore {
 	private table: Int32Array;
 	private mask: number;
 	private readonly control: Int32Array;
+	/** The array type of `via`. */
+	private readonly viaIds: TypedArrayCtor<Int32Array | Uint16Array>;
 
 	/**
 	 * Views over `buffers` (their current lengths) of a system with `actions` actions (which says
@@ -50,7 +52,8 @@ export class SharedStore {
 		this.control = control;
 		this.data = new Uint32Array(buffers.data, 0, wordsIn(buffers.data));
 		this.parent = new Int32Array(buffers.parent, 0, wordsIn(buffers.parent));
-		this.via = viaView(buffers.via, wideActions(actions));
+		this.viaIds = actionIdArray(actions);
+		this.via = this.viaOver(buffers.via);
 		this.table = new Int32Array(buffers.table, 0, wordsIn(buffers.table));
 		this.mask = (this.table.length >>> 1) - 1;
 	}
@@ -60,7 +63,7 @@ export class SharedStore {
 	 * `maxCapacity`, or null when the budget refuses it.
 	 */
 	static create(words: number, capacity: number, maxCapacity: number, control: Int32Array, budget: MemoryBudget, actions: number): SharedStore | null {
-		const viaBytes = wideActions(actions) ? 4 : 2;
+		const viaBytes = actionIdArray(actions).BYTES_PER_ELEMENT;
 		const sizes = [4 * capacity * words, 4 * capacity, viaBytes * capacity, 8 * tableSlots(capacity)];
 		const limits = [4 * maxCapacity * words, 4 * maxCapacity, viaBytes * maxCapacity, 8 * tableSlots(maxCapacity)];
 		const buffers: SharedArrayBuffer[] = [];
@@ -74,6 +77,11 @@ export class SharedStore {
 		}
 		const [data, parent, via, table] = buffers as [SharedArrayBuffer, SharedArrayBuffer, SharedArrayBuffer, SharedArrayBuffer];
 		return new SharedStore(words, { data, parent, via, table }, control, actions);
+	}
+
+	/** The `via` links over the whole of `buffer`. */
+	private viaOver(buffer: SharedArrayBuffer): Int32Array | Uint16Array {
+		return new this.viaIds(buffer, 0, buffer.byteLength / this.viaIds.BYTES_PER_ELEMENT);
 	}
 
 	/** States that fit: ids are 0..capacity-1. */
@@ -241,10 +249,9 @@ export class SharedStore {
 		const data = budget.growBuffer(this.data.buffer as SharedArrayBuffer, 4 * capacity * this.words);
 		if (data === null) return false;
 		this.data = new Uint32Array(data, 0, capacity * this.words);
-		const wide = this.via instanceof Int32Array;
-		const via = budget.growBuffer(this.via.buffer as SharedArrayBuffer, (wide ? 4 : 2) * capacity);
+		const via = budget.growBuffer(this.via.buffer as SharedArrayBuffer, this.viaIds.BYTES_PER_ELEMENT * capacity);
 		if (via === null) return false;
-		this.via = viaView(via, wide);
+		this.via = this.viaOver(via);
 		const parent = budget.growBuffer(this.parent.buffer as SharedArrayBuffer, 4 * capacity);
 		if (parent === null) return false;
 		this.parent = new Int32Array(parent, 0, capacity);
@@ -255,11 +262,6 @@ export class SharedStore {
 /** The 32-bit words in `buffer` (a division: its byteLength reaches 2^32, where `>>> 2` gives 0). */
 function wordsIn(buffer: SharedArrayBuffer): number {
 	return buffer.byteLength / 4;
-}
-
-/** The `via` links over `buffer`: 32 or 16 bits each. */
-function viaView(buffer: SharedArrayBuffer, wide: boolean): Int32Array | Uint16Array {
-	return wide ? new Int32Array(buffer, 0, wordsIn(buffer)) : new Uint16Array(buffer, 0, buffer.byteLength / 2);
 }
 
 /** Slots of the index for `capacity` states: a power of two, loaded at most MAX_LOAD. */
