@@ -1,4 +1,5 @@
 import { buildLasso } from "./lasso.ts";
+import { recordedPredecessors, regeneratedPredecessors, shortestPath } from "./levelPath.ts";
 import { liftLasso } from "./liftLasso.ts";
 import { FairCycleFinder, type Graph, TIMEOUT } from "./liveness.ts";
 import { MemoryBudget } from "./memory.ts";
@@ -119,7 +120,7 @@ function safetyTrace(
 	warnings: string[],
 ): Trace {
 	const store = search.store;
-	const { ids, actions } = store.pathTo(search.violationId);
+	const { ids, actions } = shortestPath(search.levelStarts, search.violationId, regeneratedPredecessors(system, canonicalize, store));
 	if (canonicalize === null) return traceOf(store, ids, actions, null);
 	const reps = ids.map((id) => store.copyState(id));
 	const trace = concretize(system, canonicalize, reps, actions);
@@ -227,10 +228,10 @@ function checkLiveness(
 		if (witness === TIMEOUT) return "max-seconds";
 		if (witness < 0) continue;
 		if (symmetry === null) {
-			const lasso = buildLasso(finder, labels, store.pathTo(witness));
+			const lasso = buildLasso(finder, labels, shortestPath(search.levelStarts, witness, recordedPredecessors(g.start, g.target, g.action)));
 			return { property: family.name, trace: traceOf(store, lasso.ids, lasso.actions, lasso.loopStart) };
 		}
-		const trace = liftLasso(system, symmetry, group, store, { finder, family, witness }, budget, deadline);
+		const trace = liftLasso(system, symmetry, group, { store, levelStarts: search.levelStarts }, { finder, family, witness }, budget, deadline);
 		return typeof trace === "string" ? trace : { property: family.name, trace };
 	}
 	return null;

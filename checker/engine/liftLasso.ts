@@ -2,6 +2,7 @@ import { EdgeStore } from "./edgeStore.ts";
 import { buildLasso } from "./lasso.ts";
 import { FairCycleFinder, type Graph, singleLabels, TIMEOUT } from "./liveness.ts";
 import type { MemoryBudget } from "./memory.ts";
+import { recordedPredecessors, shortestPath } from "./levelPath.ts";
 import type { Family } from "./propertyFamilies.ts";
 import { LABEL_P, LABEL_Q } from "./search.ts";
 import { NO_ROOM, StateStore } from "./stateStore.ts";
@@ -9,6 +10,12 @@ import { ThreadGroup } from "./threadGroup.ts";
 import { concretize } from "./trace.ts";
 import type { TransitionSystem } from "./TransitionSystem.ts";
 import type { StopReason, ThreadSymmetry, Trace } from "./types.ts";
+
+/** The representatives a search stored, and where its levels begin (levelPath.ts). */
+export interface Representatives {
+	readonly store: StateStore;
+	readonly levelStarts: readonly number[];
+}
 
 /** A liveness violation found on representatives: the finder's `check` returned product node `witness` for `family`. */
 export interface QuotientViolation {
@@ -31,16 +38,16 @@ export function liftLasso(
 	system: TransitionSystem,
 	symmetry: ThreadSymmetry,
 	group: ThreadGroup,
-	reps: StateStore,
+	{ store: reps, levelStarts }: Representatives,
 	violation: QuotientViolation,
 	budget: MemoryBudget,
 	deadline: number,
 ): Trace | StopReason {
 	if (!reps.rebuildIndex()) return "max-memory";
-	const { family, witness } = violation;
+	const { finder, family, witness } = violation;
 	const k = family.members.length;
 	const rep = (witness / k) | 0;
-	const path = reps.pathTo(rep);
+	const path = shortestPath(levelStarts, rep, recordedPredecessors(finder.g.start, finder.g.target, finder.g.action));
 	const prefix = concretize(system, symmetry.canonicalize, path.ids.map((id) => reps.copyState(id)), path.actions);
 	const start = prefix.states[prefix.states.length - 1] as Uint32Array;
 	const canon = start.slice();
@@ -97,9 +104,9 @@ function exploreTowardFairCycles(
 	const { finder, family } = violation;
 	const k = family.members.length;
 	const words = system.stateWords;
-	const states = StateStore.create(words, 0, Number.POSITIVE_INFINITY, budget, system.actions.length);
+	const states = StateStore.create(words, 0, Number.POSITIVE_INFINITY, budget);
 	const edges = EdgeStore.create(budget, system.actions.length);
-	if (states === null || edges === null || states.findOrAdd(start, -1, -1) === NO_ROOM) return "max-memory";
+	if (states === null || edges === null || states.findOrAdd(start) === NO_ROOM) return "max-memory";
 	const OTHER = -1;
 	const buf = new Uint32Array(words);
 	const canon = new Uint32Array(words);
@@ -126,7 +133,7 @@ function exploreTowardFairCycles(
 				const rep = reps.indexOf(canon);
 				if (rep < 0) throw new Error("kvmcheck engine: internal error: a successor's representative was never stored: the symmetry is probably not one of the system");
 				if (someMemberReaches(finder, rep, k)) {
-					const r = states.findOrAdd(s, id, nextActions[i] as number);
+					const r = states.findOrAdd(s);
 					if (r === NO_ROOM) return "max-memory";
 					target = r < 0 ? ~r : r;
 				}

@@ -50,7 +50,7 @@ export function minimizeSwitches(
 	depth: number,
 	options: MinimizeSwitchesOptions = {},
 ): MinimizeSwitchesResult {
-	const store = StateStore.create(system.stateWords, 0, options.maxStates ?? Number.POSITIVE_INFINITY, new MemoryBudget(Number.POSITIVE_INFINITY), system.actions.length);
+	const store = StateStore.create(system.stateWords, 0, options.maxStates ?? Number.POSITIVE_INFINITY, new MemoryBudget(Number.POSITIVE_INFINITY));
 	if (store === null) return { kind: "max-states" };
 	const search = new SwitchSearch(system, store);
 	if (!search.start()) return { kind: "max-states" };
@@ -87,7 +87,7 @@ class SwitchSearch {
 	/** Stores the initial state (its first step is no switch, whatever the thread). */
 	start(): boolean {
 		this.system.initial(this.buf);
-		if (this.store.findOrAdd(this.buf, -1, -1) === NO_ROOM) return false;
+		if (this.store.findOrAdd(this.buf) === NO_ROOM) return false;
 		this.grow(0);
 		return true;
 	}
@@ -109,7 +109,7 @@ class SwitchSearch {
 			system.load(this.buf);
 			system.successors((action, next) => {
 				if (full) return;
-				const r = store.findOrAdd(next, u, action);
+				const r = store.findOrAdd(next);
 				if (r === NO_ROOM) {
 					full = true;
 					return;

@@ -54,6 +54,8 @@ export class Search {
 	violationProperty: string | null = null;
 	/** Set when a bound stopped the search. */
 	stoppedBy: StopReason | null = null;
+	/** Where each level's ids begin (levelPath.ts), the level being stored included. */
+	readonly levelStarts: number[] = [0];
 
 	private readonly sys: TransitionSystem;
 	private readonly cfg: SearchConfig;
@@ -80,7 +82,7 @@ export class Search {
 
 	/** A search ready to run, or null when the budget refuses even its first arrays. */
 	static create(sys: TransitionSystem, cfg: SearchConfig): Search | null {
-		const store = StateStore.create(sys.stateWords, labelBytes(cfg.liveness.length), cfg.maxStates, cfg.budget, sys.actions.length);
+		const store = StateStore.create(sys.stateWords, labelBytes(cfg.liveness.length), cfg.maxStates, cfg.budget);
 		if (store === null) return null;
 		let edges: EdgeStore | null = null;
 		if (cfg.liveness.length > 0) {
@@ -96,7 +98,7 @@ export class Search {
 		const init = this.initBuf;
 		this.sys.initial(init);
 		if (this.cfg.canonicalize !== null) this.cfg.canonicalize(init);
-		if (store.findOrAdd(init, -1, -1) === NO_ROOM) {
+		if (store.findOrAdd(init) === NO_ROOM) {
 			this.stoppedBy = store.fullReason;
 			return;
 		}
@@ -105,6 +107,7 @@ export class Search {
 		let start = 0;
 		let end = 1;
 		while (start < end) {
+			this.levelStarts.push(end);
 			for (let id = start; id < end; id += BATCH_STATES) {
 				const last = Math.min(id + BATCH_STATES, end);
 				this.expandBatch(id, last);
@@ -148,7 +151,7 @@ export class Search {
 		const elements = batch.elements;
 		for (let k = j; k < end && !this.halted; k++) {
 			const action = batch.actions[k] as number;
-			const r = store.findOrAddHashed(batch.words, k * words, batch.hashes[k] as number, id, action);
+			const r = store.findOrAddHashed(batch.words, k * words, batch.hashes[k] as number);
 			if (r === NO_ROOM) {
 				this.stop(store.fullReason);
 				break;

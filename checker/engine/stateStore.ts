@@ -1,9 +1,7 @@
 import { hashWords } from "./hash.ts";
 import { spreadInPlace } from "./indexGrowth.ts";
 import { freeDroppedArrays, type MemoryBudget } from "./memory.ts";
-import { actionIdArray } from "./TransitionSystem.ts";
 import type { StopReason } from "./types.ts";
-import { bfsPath } from "./trace.ts";
 
 /** Returned by {@link StateStore.findOrAdd} when a new state cannot be stored (see `fullReason`). */
 export const NO_ROOM = -0x80000000;
@@ -14,10 +12,10 @@ const INITIAL_STATES = 1024;
 /**
  * The set of visited states: an append-only store of fixed-width states with dense ids
  * (0, 1, 2, ... in insertion order), indexed by an open-addressing hash table (linear probing,
- * load ≤ 0.75, doubling) whose slots hold an id and its state's hash, plus per-id BFS tree links
- * (`parent`, `via` action: 16 bits where the system has at most 65,536 actions) and `labelStride`
- * bytes of per-state labels. All memory comes from a MemoryBudget; when it refuses, the store
- * stays consistent and `findOrAdd` returns NO_ROOM.
+ * load ≤ 0.75, doubling) whose slots hold an id and its state's hash, plus `labelStride` bytes of
+ * per-state labels. No BFS links: a search's ids are in level order, and levelPath.ts rebuilds its
+ * paths. All memory comes from a MemoryBudget; when it refuses, the store stays consistent and
+ * `findOrAdd` returns NO_ROOM.
  */
 export class StateStore {
 	/** Words per state. */
@@ -26,10 +24,6 @@ export class StateStore {
 	count = 0;
 	/** State `id` occupies `data[id*words .. (id+1)*words)`. */
 	data: Uint32Array;
-	/** BFS tree: parent id (-1 for the initial state). */
-	parent: Int32Array;
-	/** BFS tree: action id from the parent (not read for the initial state). */
-	via: Int32Array | Uint16Array;
 	/** Per-state labels: `labelStride` bytes per id. */
 	labels: Uint8Array;
 	readonly labelStride: number;
@@ -53,15 +47,12 @@ export class StateStore {
 		labelStride: number,
 		private readonly maxStates: number,
 		private readonly budget: MemoryBudget,
-		actions: number,
 	) {
 		this.words = words;
 		this.labelStride = labelStride;
 		const cap = Math.max(1, Math.min(INITIAL_STATES, maxStates));
 		this.capacity = cap;
 		this.data = need(budget.alloc(Uint32Array, cap * words));
-		this.parent = need(budget.alloc(Int32Array, cap));
-		this.via = need(budget.alloc(actionIdArray(actions), cap));
 		this.labels = need(budget.alloc(Uint8Array, cap * labelStride));
 		let size = 16;
 		while (size * 0.75 < cap) size *= 2;
@@ -71,12 +62,12 @@ export class StateStore {
 	}
 
 	/**
-	 * A store holding at most `maxStates` states of a system with `actions` actions, or null when
-	 * the budget refuses even the first arrays.
+	 * A store holding at most `maxStates` states, or null when the budget refuses even the first
+	 * arrays.
 	 */
-	static create(words: number, labelStride: number, maxStates: number, budget: MemoryBudget, actions: number): StateStore | null {
+	static create(words: number, labelStride: number, maxStates: number, budget: MemoryBudget): StateStore | null {
 		try {
-			return new StateStore(words, labelStride, maxStates, budget, actions);
+			return new StateStore(words, labelStride, maxStates, budget);
 		} catch (e) {
 			if (e instanceof RangeError) return null;
 			throw e;
@@ -84,11 +75,11 @@ export class StateStore {
 	}
 
 	/**
-	 * Looks `src` (its first `words` words) up. Returns its id if present; otherwise appends it with
-	 * the given BFS links and returns `~id` (negative); returns NO_ROOM if it cannot be stored.
+	 * Looks `src` (its first `words` words) up. Returns its id if present; otherwise appends it and
+	 * returns `~id` (negative); returns NO_ROOM if it cannot be stored.
 	 */
-	findOrAdd(src: Uint32Array, parent: number, action: number): number {
-		return this.findOrAddHashed(src, 0, hashWords(src, this.words) | 0, parent, action);
+	findOrAdd(src: Uint32Array): number {
+		return this.findOrAddHashed(src, 0, hashWords(src, this.words) | 0);
 	}
 
 	/**
@@ -134,7 +125,7 @@ export class StateStore {
 	 * {@link findOrAdd} of the state at `src[off .. off+words)` whose hash (as an int32) the caller
 	 * computed with hashWords.
 	 */
-	findOrAddHashed(src: Uint32Array, off: number, h: number, parent: number, action: number): number {
+	findOrAddHashed(src: Uint32Array, off: number, h: number): number {
 		let i = this.probe(src, off, h);
 		const found = this.table[2 * i] as number;
 		if (found !== EMPTY) return found;
@@ -154,8 +145,6 @@ export class StateStore {
 		const store = this.data;
 		const at = id * words;
 		for (let k = 0; k < words; k++) store[at + k] = src[off + k] as number;
-		this.parent[id] = parent;
-		this.via[id] = action;
 		this.count = id + 1;
 		return ~id;
 	}
@@ -198,11 +187,6 @@ export class StateStore {
 		for (let k = 0; k < words; k++) out[k] = data[off + k] as number;
 	}
 
-	/** Ids on the BFS-tree path from the initial state to `id`, and the actions between them. */
-	pathTo(id: number): { ids: number[]; actions: number[] } {
-		return bfsPath(this.parent, this.via, id);
-	}
-
 	/** The first free slot of `table` (mask `mask`) on the probe path of hash `h`. */
 	private freeSlot(table: Int32Array, mask: number, h: number): number {
 		let i = h & mask;
@@ -216,12 +200,6 @@ export class StateStore {
 		const data = b.grow(Uint32Array, this.data, cap * this.words);
 		if (data === null) return false;
 		this.data = data;
-		const parent = b.grow(Int32Array, this.parent, cap);
-		if (parent === null) return false;
-		this.parent = parent;
-		const via = b.growSame(this.via, cap);
-		if (via === null) return false;
-		this.via = via;
 		const labels = b.grow(Uint8Array, this.labels, cap * this.labelStride);
 		if (labels === null) return false;
 		this.labels = labels;

@@ -2,17 +2,6 @@ import type { StateStore } from "./stateStore.ts";
 import type { TransitionSystem } from "./TransitionSystem.ts";
 import type { Trace } from "./types.ts";
 
-/** Ids on the BFS-tree path (links `parent`, -1 at the initial state, and `via` action) to `id`, and the actions between them. */
-export function bfsPath(parent: Int32Array, via: Int32Array | Uint16Array, id: number): { ids: number[]; actions: number[] } {
-	const ids: number[] = [];
-	const actions: number[] = [];
-	for (let v = id; v !== -1; v = parent[v] as number) {
-		ids.push(v);
-		if (parent[v] !== -1) actions.push(via[v] as number);
-	}
-	return { ids: ids.reverse(), actions: actions.reverse() };
-}
-
 /** The trace of stored states `ids` (consecutive ones linked by `actions`), as fresh copies. */
 export function traceOf(store: StateStore, ids: readonly number[], actions: readonly number[], loopStart: number | null): Trace {
 	return { states: ids.map((id) => store.copyState(id)), actions: actions.slice(), loopStart };

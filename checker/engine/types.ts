@@ -10,7 +10,7 @@ export interface ExploreOptions {
 	/** Wall-clock bound in seconds (checked every few dozen expansions and during liveness analysis). */
 	maxSeconds?: number;
 	/**
-	 * Bound on the engine's own typed-array memory (state store, index table, parents, edges,
+	 * Bound on the engine's own typed-array memory (state store, index table, edges,
 	 * liveness work arrays), counted at its peak (old and new array both alive while growing).
 	 */
 	maxMemoryBytes?: number;

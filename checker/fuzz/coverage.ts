@@ -29,7 +29,7 @@ export class Coverage {
     private readonly kinds: ActionKinds,
     private readonly capBytes: number,
   ) {
-    this.store = StateStore.create(words, 0, Number.MAX_SAFE_INTEGER, new MemoryBudget(capBytes), kinds.kindOf.length);
+    this.store = StateStore.create(words, 0, Number.MAX_SAFE_INTEGER, new MemoryBudget(capBytes));
     this.capped = this.store === null;
     this.taken = new Uint8Array(kinds.kinds.length);
   }
@@ -37,7 +37,7 @@ export class Coverage {
   /** Records a state reached and the action that reached it (-1 for an initial state). */
   readonly observe = (state: Uint32Array, action: number): void => {
     if (action >= 0) this.taken[this.kinds.kindOf[action]!] = 1;
-    if (this.store !== null && this.store.findOrAdd(state, -1, -1) === NO_ROOM) this.capped = true;
+    if (this.store !== null && this.store.findOrAdd(state) === NO_ROOM) this.capped = true;
   };
 
   report(): CoverageReport {

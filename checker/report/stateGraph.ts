@@ -47,7 +47,7 @@ export interface StateGraph {
 
 /** Explores every reachable state breadth-first; null when there are more than `maxStates`. */
 export function exploreStateGraph(system: TransitionSystem, options: StateGraphOptions): StateGraph | null {
-  const store = StateStore.create(system.stateWords, 0, options.maxStates, new MemoryBudget(Number.POSITIVE_INFINITY), system.actions.length);
+  const store = StateStore.create(system.stateWords, 0, options.maxStates, new MemoryBudget(Number.POSITIVE_INFINITY));
   if (store === null) return null;
   const canon = (s: Uint32Array): Uint32Array => {
     const c = s.slice();
@@ -56,14 +56,14 @@ export function exploreStateGraph(system: TransitionSystem, options: StateGraphO
   };
   const buf = new Uint32Array(system.stateWords);
   system.initial(buf);
-  if (store.findOrAdd(canon(buf), -1, -1) === NO_ROOM) return null;
+  if (store.findOrAdd(canon(buf)) === NO_ROOM) return null;
   const edges: StateGraphEdge[] = [];
   let full = false;
   for (let u = 0; u < store.count && !full; u++) {
     store.load(u, buf);
     system.load(buf);
     system.successors((action, next) => {
-      const r = full ? NO_ROOM : store.findOrAdd(canon(next), u, action);
+      const r = full ? NO_ROOM : store.findOrAdd(canon(next));
       if (r === NO_ROOM) {
         full = true;
         return;
@@ -81,7 +81,7 @@ export function exploreStateGraph(system: TransitionSystem, options: StateGraphO
     states.push({ id, ...system.describe(buf), violates });
   }
   const path = (options.trace?.states ?? []).map((s) => {
-    const id = store.findOrAdd(canon(s), -1, -1);
+    const id = store.findOrAdd(canon(s));
     if (id < 0) throw new Error('state graph: a counterexample state is not among the reachable states');
     return id;
   });

@@ -8,10 +8,10 @@ describe("SharedStore over buffers of 4 GiB", () => {
 	it("views the whole of each buffer, and stores and finds a state in them", () => {
 		const big = (): SharedArrayBuffer => new SharedArrayBuffer(2 ** 32);
 		const control = new Int32Array(new SharedArrayBuffer(controlWords(1) * Int32Array.BYTES_PER_ELEMENT));
-		const store = new SharedStore(1, { data: big(), parent: big(), via: big(), table: big() }, control, 1);
+		const store = new SharedStore(1, { data: big(), table: big() }, control);
 		expect(store.capacity).toBe(2 ** 30);
 		const state = Uint32Array.of(7);
-		expect(store.findOrAdd(state, -1, -1)).toBe(~0);
-		expect(store.findOrAdd(state, -1, -1)).toBe(0);
+		expect(store.findOrAdd(state)).toBe(~0);
+		expect(store.findOrAdd(state)).toBe(0);
 	});
 });

@@ -4,42 +4,27 @@ import { MemoryBudget } from "../../checker/engine/memory.ts";
 import { NO_ROOM, StateStore } from "../../checker/engine/stateStore.ts";
 
 describe("StateStore", () => {
-	it("assigns dense ids, finds every state again across growth, and keeps BFS links", () => {
+	it("assigns dense ids and finds every state again across growth", () => {
 		const budget = new MemoryBudget(Number.POSITIVE_INFINITY);
-		const store = StateStore.create(3, 1, Number.POSITIVE_INFINITY, budget, 7) as StateStore;
+		const store = StateStore.create(3, 1, Number.POSITIVE_INFINITY, budget) as StateStore;
 		const n = 50_000;
 		// States differing in a single word (and colliding low bits) must stay distinct.
 		const state = (i: number) => Uint32Array.of(i & 0xff, i >>> 8, 0xdead0000);
-		for (let i = 0; i < n; i++) expect(store.findOrAdd(state(i), i - 1, i % 7)).toBe(~i);
+		for (let i = 0; i < n; i++) expect(store.findOrAdd(state(i))).toBe(~i);
 		expect(store.count).toBe(n);
-		for (let i = 0; i < n; i += 97) expect(store.findOrAdd(state(i), 0, 0)).toBe(i);
+		for (let i = 0; i < n; i += 97) expect(store.findOrAdd(state(i))).toBe(i);
 		expect(store.count).toBe(n);
 		expect(Array.from(store.copyState(12345))).toEqual(Array.from(state(12345)));
-		const path = store.pathTo(3);
-		expect(path.ids).toEqual([0, 1, 2, 3]);
-		expect(path.actions).toEqual([1, 2, 3]);
 		expect(budget.used).toBeGreaterThan(n * (3 * 4 + 8));
 	});
 
-	it.each([
-		[0x10000, 2],
-		[0x10001, 4],
-	])("keeps the action ids of a system of %i actions in its links, %i bytes each", (actions, bytes) => {
-		const budget = new MemoryBudget(Number.POSITIVE_INFINITY);
-		const store = StateStore.create(1, 0, Number.POSITIVE_INFINITY, budget, actions) as StateStore;
-		const n = 5_000;
-		for (let i = 0; i < n; i++) store.findOrAdd(Uint32Array.of(i), i - 1, actions - 1 - i);
-		expect(store.pathTo(n - 1).actions).toEqual(Array.from({ length: n - 1 }, (_, i) => actions - 2 - i));
-		expect(store.via.BYTES_PER_ELEMENT).toBe(bytes);
-	});
-
 	it("gives a big dropped index's memory back at once (no garbage collection would come in a search)", () => {
-		const store = StateStore.create(1, 0, Number.POSITIVE_INFINITY, new MemoryBudget(Number.POSITIVE_INFINITY), 1) as StateStore;
+		const store = StateStore.create(1, 0, Number.POSITIVE_INFINITY, new MemoryBudget(Number.POSITIVE_INFINITY)) as StateStore;
 		const state = new Uint32Array(1);
 		// 2^21 states: an index of 2^22 slots, 32 MiB
 		for (let i = 0; i < 2 ** 21; i++) {
 			state[0] = i;
-			store.findOrAdd(state, -1, 0);
+			store.findOrAdd(state);
 		}
 		const before = process.memoryUsage().rss;
 		store.dropIndex();
@@ -48,9 +33,9 @@ describe("StateStore", () => {
 
 	it("drops its index (its memory released) and rebuilds it: every state is found again, nothing else changes", () => {
 		const budget = new MemoryBudget(Number.POSITIVE_INFINITY);
-		const store = StateStore.create(2, 0, Number.POSITIVE_INFINITY, budget, 1) as StateStore;
+		const store = StateStore.create(2, 0, Number.POSITIVE_INFINITY, budget) as StateStore;
 		const state = (i: number) => Uint32Array.of(i * 7919, i & 3);
-		for (let i = 0; i < 20_000; i++) store.findOrAdd(state(i), i - 1, 0);
+		for (let i = 0; i < 20_000; i++) store.findOrAdd(state(i));
 		const used = budget.used;
 		store.dropIndex();
 		expect(budget.used).toBeLessThan(used - 20_000 * 8);
@@ -58,7 +43,7 @@ describe("StateStore", () => {
 		expect(budget.used).toBe(used);
 		for (let i = 0; i < 20_000; i++) expect(store.indexOf(state(i))).toBe(i);
 		expect(store.indexOf(Uint32Array.of(1, 1))).toBe(-1);
-		expect(store.findOrAdd(state(20_000), 0, 0)).toBe(~20_000);
+		expect(store.findOrAdd(state(20_000))).toBe(~20_000);
 		expect(Array.from(store.copyState(777))).toEqual(Array.from(state(777)));
 	});
 
@@ -75,21 +60,21 @@ describe("StateStore", () => {
 			else [a, b] = [j, i];
 		}
 		expect(hashWords(state(a), 2)).toBe(hashWords(state(b), 2));
-		const store = StateStore.create(2, 0, Number.POSITIVE_INFINITY, new MemoryBudget(Number.POSITIVE_INFINITY), 1) as StateStore;
-		expect(store.findOrAdd(state(a), -1, -1)).toBe(~0);
-		expect(store.findOrAdd(state(b), 0, 0)).toBe(~1);
-		expect(store.findOrAdd(state(a), 0, 0)).toBe(0);
-		expect(store.findOrAdd(state(b), 0, 0)).toBe(1);
+		const store = StateStore.create(2, 0, Number.POSITIVE_INFINITY, new MemoryBudget(Number.POSITIVE_INFINITY)) as StateStore;
+		expect(store.findOrAdd(state(a))).toBe(~0);
+		expect(store.findOrAdd(state(b))).toBe(~1);
+		expect(store.findOrAdd(state(a))).toBe(0);
+		expect(store.findOrAdd(state(b))).toBe(1);
 		expect(Array.from(store.copyState(1))).toEqual(Array.from(state(b)));
 	});
 
 	it("refuses states beyond maxStates with NO_ROOM and fullReason 'max-states'", () => {
-		const store = StateStore.create(1, 0, 2, new MemoryBudget(Number.POSITIVE_INFINITY), 1) as StateStore;
-		expect(store.findOrAdd(Uint32Array.of(5), -1, -1)).toBe(~0);
-		expect(store.findOrAdd(Uint32Array.of(6), 0, 0)).toBe(~1);
-		expect(store.findOrAdd(Uint32Array.of(7), 0, 0)).toBe(NO_ROOM);
+		const store = StateStore.create(1, 0, 2, new MemoryBudget(Number.POSITIVE_INFINITY)) as StateStore;
+		expect(store.findOrAdd(Uint32Array.of(5))).toBe(~0);
+		expect(store.findOrAdd(Uint32Array.of(6))).toBe(~1);
+		expect(store.findOrAdd(Uint32Array.of(7))).toBe(NO_ROOM);
 		expect(store.fullReason).toBe("max-states");
-		expect(store.findOrAdd(Uint32Array.of(6), 0, 0)).toBe(1);
+		expect(store.findOrAdd(Uint32Array.of(6))).toBe(1);
 	});
 
 	it("hashWords depends on every word and on the length", () => {

@@ -80,7 +80,7 @@ export class LevelWorker {
 	}
 
 	private attach(buffers: StoreBuffers): void {
-		this.store = new SharedStore(this.sys.stateWords, buffers, this.control, this.sys.actions.length);
+		this.store = new SharedStore(this.sys.stateWords, buffers, this.control);
 		// the frontier [start, end) and everything before it was stored in earlier levels
 		this.store.settled = this.end;
 		this.exact = Atomics.load(this.control, EXACT) !== 0;
@@ -132,7 +132,7 @@ export class LevelWorker {
 		this.freshCount = 0;
 		const words = this.sys.stateWords;
 		for (let k = j; k < end && !this.noInsert; k++) {
-			const r = store.findOrAddHashed(batch.words, k * words, batch.hashes[k] as number, id, batch.actions[k] as number);
+			const r = store.findOrAddHashed(batch.words, k * words, batch.hashes[k] as number);
 			if (r >= 0) continue;
 			if (r === NO_ROOM) {
 				this.noInsert = true;

@@ -59,6 +59,8 @@ export class ParallelSearch {
 	/** Index in the safety properties of the violated one; -1 for a deadlock. */
 	violationProperty = -1;
 	stoppedBy: StopReason | null = null;
+	/** Where each level's ids begin (levelPath.ts), the level being stored included. */
+	readonly levelStarts: number[] = [0];
 
 	private readonly cfg: ParallelConfig;
 	private readonly control: Int32Array;
@@ -99,7 +101,7 @@ export class ParallelSearch {
 	static create(bundle: SystemBundle, cfg: ParallelConfig): ParallelSearch | null {
 		const control = new Int32Array(new SharedArrayBuffer(controlWords(cfg.workers) * Int32Array.BYTES_PER_ELEMENT));
 		const maxCapacity = Math.min(cfg.maxStates, MAX_CAPACITY);
-		const store = SharedStore.create(cfg.stateWords, Math.min(FIRST_CAPACITY, maxCapacity), maxCapacity, control, cfg.budget, cfg.actions);
+		const store = SharedStore.create(cfg.stateWords, Math.min(FIRST_CAPACITY, maxCapacity), maxCapacity, control, cfg.budget);
 		return store === null ? null : new ParallelSearch(cfg, bundle, store, control);
 	}
 
@@ -158,6 +160,7 @@ export class ParallelSearch {
 		let start = 0;
 		let end = this.store.count;
 		for (let level = 0; start < end; level++) {
+			this.levelStarts.push(end);
 			if (performance.now() >= this.cfg.deadline) {
 				this.stoppedBy = "max-seconds";
 				return;

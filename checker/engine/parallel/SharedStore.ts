@@ -1,10 +1,8 @@
 import { hashWords } from "../hash.ts";
 import { spreadInPlace } from "../indexGrowth.ts";
-import { actionIdArray } from "../TransitionSystem.ts";
-import type { MemoryBudget, TypedArrayCtor } from "../memory.ts";
+import type { MemoryBudget } from "../memory.ts";
 import { NO_ROOM } from "../stateStore.ts";
 import { COUNT, type StoreBuffers } from "./control.ts";
-import { bfsPath } from "../trace.ts";
 
 /** Table tags: a free slot, a slot being written, and (TAG_BASE + id) once published. */
 const EMPTY = 0;
@@ -17,11 +15,11 @@ export const MAX_CAPACITY = Math.floor(2 ** 29 * MAX_LOAD);
 
 /**
  * The visited set shared by all explorers: an append-only store of fixed-width states with dense
- * ids (handed out by Atomics.add on the control word COUNT), BFS tree links (`parent`, and `via` in
- * 16 bits where the system has at most 65,536 actions), and
- * a lock-free open-addressing index (linear probing over [tag, hash] word pairs). A new state is
- * inserted by claiming an empty slot with Atomics.compareExchange (EMPTY -> BUSY), writing its
- * words, links and hash, then publishing its id with Atomics.store; a reader that meets a BUSY slot
+ * ids (handed out by Atomics.add on the control word COUNT; in level order, so levelPath.ts rebuilds
+ * paths without stored links) and a lock-free open-addressing index (linear probing over [tag,
+ * hash] word pairs). A new state is inserted by claiming an empty slot with
+ * Atomics.compareExchange (EMPTY -> BUSY), writing its words and hash, then publishing its id with
+ * Atomics.store; a reader that meets a BUSY slot
  * spins until it is published (the lockless tables of LTSmin and DiVinE). A lookup first walks the
  * path with plain reads (`seek`); only a miss walks it again atomically before claiming a slot.
  * The capacity is fixed: only the coordinating thread grows the store, while no worker is using it.
@@ -29,8 +27,8 @@ export const MAX_CAPACITY = Math.floor(2 ** 29 * MAX_LOAD);
 export class SharedStore {
 	readonly words: number;
 	data: Uint32Array;
-	parent: Int32Array;
-	via: Int32Array | Uint16Array;
+	/** States that fit: ids are 0..capacity-1. */
+	capacity: number;
 	/**
 	 * Ids below this were stored before the current level began: every thread sees their slots
 	 * and words with plain reads (the level's messages order them after their writing).
@@ -40,32 +38,24 @@ export class SharedStore {
 	private table: Int32Array;
 	private mask: number;
 	private readonly control: Int32Array;
-	/** The array type of `via`. */
-	private readonly viaIds: TypedArrayCtor<Int32Array | Uint16Array>;
 
-	/**
-	 * Views over `buffers` (their current lengths) of a system with `actions` actions (which says
-	 * how wide `via` is); `control` holds the id counter.
-	 */
-	constructor(words: number, buffers: StoreBuffers, control: Int32Array, actions: number) {
+	/** Views over `buffers` (their current lengths); `control` holds the id counter. */
+	constructor(words: number, buffers: StoreBuffers, control: Int32Array) {
 		this.words = words;
 		this.control = control;
 		this.data = new Uint32Array(buffers.data, 0, wordsIn(buffers.data));
-		this.parent = new Int32Array(buffers.parent, 0, wordsIn(buffers.parent));
-		this.viaIds = actionIdArray(actions);
-		this.via = this.viaOver(buffers.via);
+		this.capacity = this.data.length / words;
 		this.table = new Int32Array(buffers.table, 0, wordsIn(buffers.table));
 		this.mask = (this.table.length >>> 1) - 1;
 	}
 
 	/**
-	 * A store for `capacity` states of a system with `actions` actions that can grow to
-	 * `maxCapacity`, or null when the budget refuses it.
+	 * A store for `capacity` states that can grow to `maxCapacity`, or null when the budget refuses
+	 * it.
 	 */
-	static create(words: number, capacity: number, maxCapacity: number, control: Int32Array, budget: MemoryBudget, actions: number): SharedStore | null {
-		const viaBytes = actionIdArray(actions).BYTES_PER_ELEMENT;
-		const sizes = [4 * capacity * words, 4 * capacity, viaBytes * capacity, 8 * tableSlots(capacity)];
-		const limits = [4 * maxCapacity * words, 4 * maxCapacity, viaBytes * maxCapacity, 8 * tableSlots(maxCapacity)];
+	static create(words: number, capacity: number, maxCapacity: number, control: Int32Array, budget: MemoryBudget): SharedStore | null {
+		const sizes = [4 * capacity * words, 8 * tableSlots(capacity)];
+		const limits = [4 * maxCapacity * words, 8 * tableSlots(maxCapacity)];
 		const buffers: SharedArrayBuffer[] = [];
 		for (let i = 0; i < sizes.length; i++) {
 			const buffer = budget.buffer(sizes[i] as number, limits[i] as number);
@@ -75,18 +65,8 @@ export class SharedStore {
 			}
 			buffers.push(buffer);
 		}
-		const [data, parent, via, table] = buffers as [SharedArrayBuffer, SharedArrayBuffer, SharedArrayBuffer, SharedArrayBuffer];
-		return new SharedStore(words, { data, parent, via, table }, control, actions);
-	}
-
-	/** The `via` links over the whole of `buffer`. */
-	private viaOver(buffer: SharedArrayBuffer): Int32Array | Uint16Array {
-		return new this.viaIds(buffer, 0, buffer.byteLength / this.viaIds.BYTES_PER_ELEMENT);
-	}
-
-	/** States that fit: ids are 0..capacity-1. */
-	get capacity(): number {
-		return this.parent.length;
+		const [data, table] = buffers as [SharedArrayBuffer, SharedArrayBuffer];
+		return new SharedStore(words, { data, table }, control);
 	}
 
 	/** States stored. */
@@ -97,23 +77,21 @@ export class SharedStore {
 	get buffers(): StoreBuffers {
 		return {
 			data: this.data.buffer as SharedArrayBuffer,
-			parent: this.parent.buffer as SharedArrayBuffer,
-			via: this.via.buffer as SharedArrayBuffer,
 			table: this.table.buffer as SharedArrayBuffer,
 		};
 	}
 
 	/**
 	 * Looks `src` (its first `words` words) up; safe to call from several threads at once. Returns
-	 * its id if present; otherwise stores it with the given BFS links and returns `~id`; returns
-	 * NO_ROOM when the capacity is exhausted.
+	 * its id if present; otherwise stores it and returns `~id`; returns NO_ROOM when the capacity is
+	 * exhausted.
 	 */
-	findOrAdd(src: Uint32Array, parent: number, action: number): number {
-		return this.findOrAddHashed(src, 0, hashWords(src, this.words) | 0, parent, action);
+	findOrAdd(src: Uint32Array): number {
+		return this.findOrAddHashed(src, 0, hashWords(src, this.words) | 0);
 	}
 
 	/** {@link findOrAdd} of the state at `src[from .. from+words)`, whose hash (as an int32) the caller computed with hashWords. */
-	findOrAddHashed(src: Uint32Array, from: number, h: number, parent: number, action: number): number {
+	findOrAddHashed(src: Uint32Array, from: number, h: number): number {
 		let k = (h & this.mask) << 1;
 		const seen = this.seek(src, from, h, k);
 		if (seen >= 0) return seen;
@@ -121,7 +99,7 @@ export class SharedStore {
 			const r = this.probe(src, from, h, k);
 			if (r >= 0) return r;
 			k = ~r;
-			if (Atomics.compareExchange(this.table, k, EMPTY, BUSY) === EMPTY) return this.insert(k, h, src, from, parent, action);
+			if (Atomics.compareExchange(this.table, k, EMPTY, BUSY) === EMPTY) return this.insert(k, h, src, from);
 			// another thread took the free slot: look again from it
 		}
 	}
@@ -175,10 +153,10 @@ export class SharedStore {
 	}
 
 	/** Fills the slot claimed at `table[k]` (BUSY) and publishes it. */
-	private insert(k: number, h: number, src: Uint32Array, from: number, parent: number, action: number): number {
+	private insert(k: number, h: number, src: Uint32Array, from: number): number {
 		const table = this.table;
 		const id = Atomics.add(this.control, COUNT, 1);
-		if (id >= this.parent.length) {
+		if (id >= this.capacity) {
 			Atomics.store(table, k, EMPTY);
 			return NO_ROOM;
 		}
@@ -186,8 +164,6 @@ export class SharedStore {
 		const data = this.data;
 		const off = id * words;
 		for (let w = 0; w < words; w++) data[off + w] = src[from + w] as number;
-		this.parent[id] = parent;
-		this.via[id] = action;
 		table[k + 1] = h;
 		Atomics.store(table, k, id + TAG_BASE);
 		return ~id;
@@ -224,17 +200,12 @@ export class SharedStore {
 		return 0;
 	}
 
-	/** Ids on the BFS-tree path from the initial state to `id`, and the actions between them. */
-	pathTo(id: number): { ids: number[]; actions: number[] } {
-		return bfsPath(this.parent, this.via, id);
-	}
-
 	/**
 	 * Grows to `capacity` states, one buffer at a time, in place where it can (see MemoryBudget.buffer); the
 	 * entries of a bigger index move to their new slots in place (indexGrowth.ts). Only while no
 	 * other thread uses the store.
-	 * False when the budget refuses a step; the store is then still consistent (`capacity` is the
-	 * links' length).
+	 * False when the budget refuses a step; the store is then still consistent (`capacity` follows
+	 * the data).
 	 */
 	grow(capacity: number, budget: MemoryBudget): boolean {
 		const slots = tableSlots(capacity);
@@ -249,12 +220,7 @@ export class SharedStore {
 		const data = budget.growBuffer(this.data.buffer as SharedArrayBuffer, 4 * capacity * this.words);
 		if (data === null) return false;
 		this.data = new Uint32Array(data, 0, capacity * this.words);
-		const via = budget.growBuffer(this.via.buffer as SharedArrayBuffer, this.viaIds.BYTES_PER_ELEMENT * capacity);
-		if (via === null) return false;
-		this.via = this.viaOver(via);
-		const parent = budget.growBuffer(this.parent.buffer as SharedArrayBuffer, 4 * capacity);
-		if (parent === null) return false;
-		this.parent = new Int32Array(parent, 0, capacity);
+		this.capacity = capacity;
 		return true;
 	}
 }

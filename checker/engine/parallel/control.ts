@@ -42,8 +42,6 @@ export function margin(workers: number, chunk: number, actions: number): number 
 /** The shared arrays of a store, as sent to a worker (SharedArrayBuffers are shared, not copied). */
 export interface StoreBuffers {
 	readonly data: SharedArrayBuffer;
-	readonly parent: SharedArrayBuffer;
-	readonly via: SharedArrayBuffer;
 	readonly table: SharedArrayBuffer;
 }
 

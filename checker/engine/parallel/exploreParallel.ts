@@ -1,4 +1,5 @@
 import { explore, resultOf } from "../explore.ts";
+import { regeneratedPredecessors, shortestPath } from "../levelPath.ts";
 import { MemoryBudget } from "../memory.ts";
 import type { SafetyProperty } from "../search.ts";
 import { NO_ROOM } from "../stateStore.ts";
@@ -7,7 +8,6 @@ import type { TransitionSystem } from "../TransitionSystem.ts";
 import type { ExploreOptions, ExploreResult, Trace } from "../types.ts";
 import { loadFactory, type SystemBundle, type SystemFactory } from "./factory.ts";
 import { ParallelSearch } from "./ParallelSearch.ts";
-import type { SharedStore } from "./SharedStore.ts";
 
 /** Default of ParallelExploreOptions.startWorkersAfterSeconds. */
 const START_WORKERS_AFTER_SECONDS = 1.5;
@@ -36,7 +36,7 @@ export interface ParallelExploreOptions extends Omit<ExploreOptions, "canonicali
  * - a violation comes with a shortest counterexample (re-concretized under symmetry). The violating
  *   state is the least, by its words, of the violations at the least depth, so the verdict, the
  *   property, the counterexample's length and (without symmetry) its last state do not depend on
- *   thread timing (the path may: parents are whichever worker stored a state first). Every level is
+ *   thread timing; nor does the path, rebuilt from the levels (levelPath.ts). Every level is
  *   finished before a verdict, so `states` counts the whole last level (the sequential engine stops
  *   storing at the first violation);
  * - bounds stop with 'incomplete'; at most `maxStates` states are stored. When the store is full,
@@ -82,7 +82,7 @@ export async function exploreParallel(factory: SystemFactory, options: ParallelE
 	const init = new Uint32Array(system.stateWords);
 	system.initial(init);
 	bundle.canonicalize?.(init);
-	if (search.store.findOrAdd(init, -1, -1) === NO_ROOM) return result("incomplete", { stoppedBy: search.storeFullReason });
+	if (search.store.findOrAdd(init) === NO_ROOM) return result("incomplete", { stoppedBy: search.storeFullReason });
 	system.load(init);
 	const failing = safety.findIndex((p) => !p.holds());
 	if (failing >= 0) {
@@ -93,7 +93,7 @@ export async function exploreParallel(factory: SystemFactory, options: ParallelE
 	}
 	if (search.violationId >= 0) {
 		const property = search.violationProperty < 0 ? "deadlock" : (safety[search.violationProperty] as SafetyProperty).name;
-		return result("violated", { property, trace: counterexample(bundle, search.store, search.violationId, property, warnings) });
+		return result("violated", { property, trace: counterexample(bundle, search, property, warnings) });
 	}
 	if (search.stoppedBy !== null) return result("incomplete", { stoppedBy: search.stoppedBy });
 	return result("holds", {});
@@ -107,11 +107,12 @@ function bound(value: number | undefined, name: string): number {
 	return value;
 }
 
-/** The BFS-tree path to `id`, re-concretized under symmetry (with a warning if its concrete last state does not violate). */
-function counterexample(bundle: SystemBundle, store: SharedStore, id: number, property: string, warnings: string[]): Trace {
-	const { ids, actions } = store.pathTo(id);
-	const reps = ids.map((i) => store.copyState(i));
+/** The shortest path to the violating state, re-concretized under symmetry (with a warning if its concrete last state does not violate). */
+function counterexample(bundle: SystemBundle, search: ParallelSearch, property: string, warnings: string[]): Trace {
+	const { store } = search;
 	const canonicalize = bundle.canonicalize ?? null;
+	const { ids, actions } = shortestPath(search.levelStarts, search.violationId, regeneratedPredecessors(bundle.system, canonicalize, store));
+	const reps = ids.map((i) => store.copyState(i));
 	if (canonicalize === null) return { states: reps, actions, loopStart: null };
 	const trace = concretize(bundle.system, canonicalize, reps, actions);
 	if (!violates(bundle, trace.states[trace.states.length - 1] as Uint32Array, property)) {
