@@ -16,11 +16,10 @@ export const MAX_CAPACITY = Math.floor(2 ** 29 * MAX_LOAD);
 /**
  * The visited set shared by all explorers: an append-only store of fixed-width states with dense
  * ids (handed out by Atomics.add on the control word COUNT; in level order, so levelPath.ts rebuilds
- * paths without stored links) and a lock-free open-addressing index (linear probing over [tag,
- * hash] word pairs). A new state is inserted by claiming an empty slot with
- * Atomics.compareExchange (EMPTY -> BUSY), writing its words and hash, then publishing its id with
- * Atomics.store; a reader that meets a BUSY slot
- * spins until it is published (the lockless tables of LTSmin and DiVinE). A lookup first walks the
+ * paths without stored links) and a lock-free open-addressing index (linear probing over [tag, hash]
+ * word pairs). A new state is inserted by claiming an empty slot with Atomics.compareExchange (EMPTY
+ * -> BUSY), writing its words and hash, then publishing its id with Atomics.store; a reader that
+ * meets a BUSY slot spins until it is published (the lockless tables of LTSmin and DiVinE). A lookup first walks the
  * path with plain reads (`seek`); only a miss walks it again atomically before claiming a slot.
  * The capacity is fixed: only the coordinating thread grows the store, while no worker is using it.
  */
