@@ -153,7 +153,7 @@ export class FairCycleFinder {
 		if (!this.tarjan(lab, deadline, tick)) return TIMEOUT;
 		const size = this.g.n * lab.members.length;
 		for (let v = 0; v < size; v++) {
-			if ((labelOf(lab, v) & (LABEL_P | LABEL_Q)) === LABEL_P && this.canReach[v] === 1) return v;
+			if (this.canReach[v] === 1 && (labelOf(lab, v) & (LABEL_P | LABEL_Q)) === LABEL_P) return v;
 		}
 		return -1;
 	}
@@ -181,7 +181,10 @@ export class FairCycleFinder {
 		const { start, element, group } = this.g;
 		const size = this.g.n * k;
 		const { node, stack, callNode, callPos, callIndex, frame, canReach } = this;
-		for (let v = 0; v < size; v++) node[v] = (labelOf(lab, v) & LABEL_Q) !== 0 ? Q_NODE : UNSEEN;
+		const { labels, stride, members } = lab;
+		for (let c = 0, v = 0; c < this.g.n; c++) {
+			for (let m = 0; m < k; m++, v++) node[v] = (labelBits(labels, stride, c, members[m] as number) & LABEL_Q) !== 0 ? Q_NODE : UNSEEN;
+		}
 		this.sccOf?.fill(-1);
 		canReach.fill(0);
 		let counter = 0;
