@@ -228,7 +228,7 @@ function checkLiveness(
 		if (witness === TIMEOUT) return "max-seconds";
 		if (witness < 0) continue;
 		if (symmetry === null) {
-			const lasso = buildLasso(finder, labels, shortestPath(search.levelStarts, witness, recordedPredecessors(g.start, g.target, g.action)));
+			const lasso = buildLasso(finder, labels, shortestPath(search.levelStarts, witness, recordedPredecessors(g)));
 			return { property: family.name, trace: traceOf(store, lasso.ids, lasso.actions, lasso.loopStart) };
 		}
 		const trace = liftLasso(system, symmetry, group, { store, levelStarts: search.levelStarts }, { finder, family, witness }, budget, deadline);

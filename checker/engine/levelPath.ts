@@ -42,8 +42,15 @@ export function shortestPath(levelStarts: readonly number[], id: number, firstPr
 	return { ids: ids.reverse(), actions: actions.reverse() };
 }
 
-/** Predecessors found on a recorded graph in CSR form (EdgeStore): the edges of `u` are `target/action[start[u] .. start[u+1])`, in the order the search met them. */
-export function recordedPredecessors(start: Int32Array, target: Int32Array, action: Int32Array | Uint16Array): FirstPredecessor {
+/** A recorded graph in CSR form (EdgeStore, Graph): the edges of `u` are `target/action[start[u] .. start[u+1])`, in the order the search met them. */
+export interface RecordedEdges {
+	readonly start: Int32Array;
+	readonly target: Int32Array;
+	readonly action: Int32Array | Uint16Array;
+}
+
+/** Predecessors found on the recorded edges. */
+export function recordedPredecessors({ start, target, action }: RecordedEdges): FirstPredecessor {
 	return (id, from, to) => {
 		for (let u = from; u < to; u++) {
 			const end = start[u + 1] as number;

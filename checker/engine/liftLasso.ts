@@ -47,7 +47,7 @@ export function liftLasso(
 	const { finder, family, witness } = violation;
 	const k = family.members.length;
 	const rep = (witness / k) | 0;
-	const path = shortestPath(levelStarts, rep, recordedPredecessors(finder.g.start, finder.g.target, finder.g.action));
+	const path = shortestPath(levelStarts, rep, recordedPredecessors(finder.g));
 	const prefix = concretize(system, symmetry.canonicalize, path.ids.map((id) => reps.copyState(id)), path.actions);
 	const start = prefix.states[prefix.states.length - 1] as Uint32Array;
 	const canon = start.slice();

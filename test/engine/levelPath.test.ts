@@ -65,7 +65,7 @@ describe(`levelPath vs a BFS with parent links, on random graphs (seed ${testSee
 				const edges = recorded.edges as NonNullable<Search["edges"]>;
 				const finders = [
 					{ s: plain, find: regeneratedPredecessors(graphSystem(spec), canonicalize, plain.store) },
-					{ s: recorded, find: recordedPredecessors(edges.start, edges.target, edges.action) },
+					{ s: recorded, find: recordedPredecessors(edges) },
 				];
 				for (const { s, find } of finders) {
 					expect(s.store.count).toBe(expected.size);
