@@ -1,5 +1,3 @@
-import type { TypedArrayCtor } from './memory.ts';
-
 /**
  * The engine's whole view of a model (the PINS-like seam): a finite transition system over
  * fixed-width packed states. Front-ends (e.g. checker/xstate) compile a model into this interface;
@@ -68,9 +66,4 @@ export interface TransitionSystem {
   isFinal(): boolean;
   /** Decodes a packed state for reports (not on the hot path). */
   describe(state: Uint32Array): StateDescription;
-}
-
-/** The array type the stores keep action ids of a system of `actions` actions in: 16 bits each where they fit. */
-export function actionIdArray(actions: number): TypedArrayCtor<Int32Array | Uint16Array> {
-  return actions > 0x10000 ? Int32Array : Uint16Array;
 }

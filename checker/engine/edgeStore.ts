@@ -1,5 +1,9 @@
-import type { MemoryBudget } from "./memory.ts";
-import { actionIdArray } from "./TransitionSystem.ts";
+import type { MemoryBudget, TypedArrayCtor } from "./memory.ts";
+
+/** The array type of the action ids of a system of `actions` actions: 16 bits each where they fit. */
+function actionIdArray(actions: number): TypedArrayCtor<Int32Array | Uint16Array> {
+	return actions > 0x10000 ? Int32Array : Uint16Array;
+}
 
 /**
  * The explored transition graph in CSR form, recorded during the search for liveness analysis.

@@ -110,19 +110,29 @@ function bound(value: number | undefined, name: string): number {
 	return value;
 }
 
-/** The shortest trace to the violating state, re-concretized under symmetry (with a warning if the concrete end state does not violate). */
-function safetyTrace(
+/** A finished search (sequential or parallel) that found a safety violation or deadlock at state `violationId`. */
+export interface ViolatingSearch {
+	readonly store: { load(id: number, out: Uint32Array): void; copyState(id: number): Uint32Array };
+	readonly levelStarts: readonly number[];
+	readonly violationId: number;
+}
+
+/**
+ * The shortest trace to the violating state, re-concretized under symmetry (with a warning if the
+ * concrete end state does not violate `property`, one of `properties` or "deadlock").
+ */
+export function safetyTrace(
 	system: TransitionSystem,
-	search: Search,
-	canonicalize: ((state: Uint32Array) => void) | null,
+	search: ViolatingSearch,
+	canonicalize: Canonicalize | null,
 	property: string,
-	safety: readonly SafetyProperty[],
+	properties: readonly Property[],
 	warnings: string[],
 ): Trace {
 	const store = search.store;
 	const { ids, actions } = shortestPath(search.levelStarts, search.violationId, regeneratedPredecessors(system, canonicalize, store));
-	if (canonicalize === null) return traceOf(store, ids, actions, null);
 	const reps = ids.map((id) => store.copyState(id));
+	if (canonicalize === null) return { states: reps, actions, loopStart: null };
 	const trace = concretize(system, canonicalize, reps, actions);
 	const last = trace.states[trace.states.length - 1] as Uint32Array;
 	system.load(last);
@@ -134,7 +144,7 @@ function safetyTrace(
 		});
 		violates = successors === 0 && !system.isFinal();
 	} else {
-		violates = safety.some((p) => p.name === property && !p.holds());
+		violates = properties.some((p) => p.kind === "always" && p.name === property && !p.holds());
 	}
 	if (!violates) {
 		warnings.push(

@@ -6,8 +6,9 @@ import type { Canonicalize } from "./types.ts";
  * in level order (level L holds ids `levelStarts[L] .. levelStarts[L+1]-1`), so a state of level L
  * was first reached from a state of level L-1, and the first state of level L-1 (in id order)
  * whose successors include it is the one that stored it in the sequential search: the path found
- * is the one a parent link per state would give, for 6 bytes a state fewer (a parallel search,
- * which stores a state from whichever predecessor reaches it first, gets the sequential path).
+ * is the one a parent link per state would give, for 6 bytes a state fewer. (In a parallel search
+ * the order of ids within a level follows the threads' timing, and so may the path: a shortest
+ * one either way.)
  * Rebuilding costs a scan of the levels on the path: at most the search once more.
  */
 

@@ -1,12 +1,9 @@
-import { explore, resultOf } from "../explore.ts";
-import { regeneratedPredecessors, shortestPath } from "../levelPath.ts";
+import { explore, resultOf, safetyTrace } from "../explore.ts";
 import { MemoryBudget } from "../memory.ts";
 import type { SafetyProperty } from "../search.ts";
 import { NO_ROOM } from "../stateStore.ts";
-import { concretize } from "../trace.ts";
-import type { TransitionSystem } from "../TransitionSystem.ts";
-import type { ExploreOptions, ExploreResult, Trace } from "../types.ts";
-import { loadFactory, type SystemBundle, type SystemFactory } from "./factory.ts";
+import type { ExploreOptions, ExploreResult } from "../types.ts";
+import { loadFactory, type SystemFactory } from "./factory.ts";
 import { ParallelSearch } from "./ParallelSearch.ts";
 
 /** Default of ParallelExploreOptions.startWorkersAfterSeconds. */
@@ -36,7 +33,8 @@ export interface ParallelExploreOptions extends Omit<ExploreOptions, "canonicali
  * - a violation comes with a shortest counterexample (re-concretized under symmetry). The violating
  *   state is the least, by its words, of the violations at the least depth, so the verdict, the
  *   property, the counterexample's length and (without symmetry) its last state do not depend on
- *   thread timing; nor does the path, rebuilt from the levels (levelPath.ts). Every level is
+ *   thread timing (the path may: it is rebuilt from the levels, levelPath.ts, whose ids are in the
+ *   order the threads stored them). Every level is
  *   finished before a verdict, so `states` counts the whole last level (the sequential engine stops
  *   storing at the first violation);
  * - bounds stop with 'incomplete'; at most `maxStates` states are stored. When the store is full,
@@ -93,7 +91,7 @@ export async function exploreParallel(factory: SystemFactory, options: ParallelE
 	}
 	if (search.violationId >= 0) {
 		const property = search.violationProperty < 0 ? "deadlock" : (safety[search.violationProperty] as SafetyProperty).name;
-		return result("violated", { property, trace: counterexample(bundle, search, property, warnings) });
+		return result("violated", { property, trace: safetyTrace(system, search, bundle.canonicalize ?? null, property, safety, warnings) });
 	}
 	if (search.stoppedBy !== null) return result("incomplete", { stoppedBy: search.stoppedBy });
 	return result("holds", {});
@@ -105,32 +103,4 @@ function bound(value: number | undefined, name: string): number {
 		throw new Error(`exploreParallel: option ${name} must be a non-negative number, got ${String(value)}`);
 	}
 	return value;
-}
-
-/** The shortest path to the violating state, re-concretized under symmetry (with a warning if its concrete last state does not violate). */
-function counterexample(bundle: SystemBundle, search: ParallelSearch, property: string, warnings: string[]): Trace {
-	const { store } = search;
-	const canonicalize = bundle.canonicalize ?? null;
-	const { ids, actions } = shortestPath(search.levelStarts, search.violationId, regeneratedPredecessors(bundle.system, canonicalize, store));
-	const reps = ids.map((i) => store.copyState(i));
-	if (canonicalize === null) return { states: reps, actions, loopStart: null };
-	const trace = concretize(bundle.system, canonicalize, reps, actions);
-	if (!violates(bundle, trace.states[trace.states.length - 1] as Uint32Array, property)) {
-		warnings.push(
-			`the re-concretized counterexample's last state does not violate '${property}' although its representative ` +
-				"does: canonicalize is probably not a symmetry of this property",
-		);
-	}
-	return trace;
-}
-
-function violates(bundle: SystemBundle, state: Uint32Array, property: string): boolean {
-	const system: TransitionSystem = bundle.system;
-	system.load(state);
-	if (property !== "deadlock") return bundle.properties.some((p) => p.kind === "always" && p.name === property && !p.holds());
-	let successors = 0;
-	system.successors(() => {
-		successors++;
-	});
-	return successors === 0 && !system.isFinal();
 }
