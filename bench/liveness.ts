@@ -11,17 +11,22 @@ export interface LivenessRow extends RunOneResult {
   readonly symmetry: boolean;
 }
 
-/** One row per (configuration, symmetry); `run` explores one (bench/main.ts passes its child-process runner). */
+/**
+ * One row per (configuration, symmetry, threads): 1 thread, and 2 where the search is long enough
+ * for a worker thread to pay for its loading; `run` explores one (bench/main.ts passes its
+ * child-process runner).
+ */
 export function livenessRows(maxSeconds: number, run: (args: RunOneArgs) => RunOneResult = runOne): LivenessRow[] {
   const rows: LivenessRow[] = [];
-  for (const [vcpus, requesters, symmetries] of [
-    [2, 2, [true, false]],
-    [3, 2, [true]],
+  for (const [vcpus, requesters, symmetry, workers] of [
+    [2, 2, true, 1],
+    [2, 2, false, 1],
+    [2, 2, false, 2],
+    [3, 2, true, 1],
+    [3, 2, true, 2],
   ] as const) {
-    for (const symmetry of symmetries) {
-      const r = run({ spec: 'guest-mode', variant: 'kernel', vcpus, requesters, options: { properties: 'all', memoryModel: 'sc', symmetry, maxSeconds } });
-      rows.push({ ...r, config: `${vcpus}x${requesters}`, symmetry });
-    }
+    const r = run({ spec: 'guest-mode', variant: 'kernel', vcpus, requesters, workers, options: { properties: 'all', memoryModel: 'sc', symmetry, maxSeconds } });
+    rows.push({ ...r, config: `${vcpus}x${requesters}`, symmetry });
   }
   return rows;
 }

@@ -13,7 +13,7 @@
  *   4. hv-vpindex: comparisons per hypercall of each VP-index lookup structure (seeds/002);
  *   5. state-space growth from sc to tso (store buffers) for guest-mode;
  *   6. fuzzing throughput: schedule steps per second at 8, 64 and 256 vCPUs;
- *   7. liveness (all of guest-mode's properties) with and without symmetry reduction.
+ *   7. liveness (all of guest-mode's properties) with and without symmetry reduction, with 1 and 2 threads.
  * Flags: --json, --quick (shorter bounds, fewer repetitions), --max-seconds S (bound per run),
  * --no-external (skip Spin and Rumur).
  */
@@ -179,8 +179,8 @@ log(`\n7. liveness under weak fairness: guest-mode kernel, all properties (safet
 const live = livenessRows(maxSeconds, childRun);
 log(
   formatTable(
-    ['vcpus x req', 'symmetry', 'verdict', 'states', 'transitions', 'seconds', 'peak RSS MB'],
-    live.map((r) => [r.config, r.symmetry ? 'on' : 'off', r.verdict + (r.stoppedBy ? ` (${r.stoppedBy})` : ''), fmt(r.states), fmt(r.transitions), r.seconds.toFixed(2), String(r.peakRssMB)]),
+    ['vcpus x req', 'symmetry', 'workers', 'verdict', 'states', 'transitions', 'seconds', 'peak RSS MB'],
+    live.map((r) => [r.config, r.symmetry ? 'on' : 'off', String(r.workers), r.verdict + (r.stoppedBy ? ` (${r.stoppedBy})` : ''), fmt(r.states), fmt(r.transitions), r.seconds.toFixed(2), String(r.peakRssMB)]),
   ),
 );
 if (json) console.log(JSON.stringify({ machine, compiledVsInterpreted: cvx, scaling: scale, external, hvVpindex: hv, memoryModels: mm, fuzz: fz, liveness: live }, null, 2));

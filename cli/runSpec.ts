@@ -129,8 +129,7 @@ export async function runVariantParallel(spec: Spec, variant: Variant, config: S
     maxMemoryBytes: options.maxMemoryBytes,
     onProgress: options.onProgress,
   });
-  // liveness runs fall back to the sequential engine (exploreParallel says so in a warning)
-  return runResult(spec, variant, config, options, run, explored, run.liveness ? 1 : options.workers, memoryModelWarnings(variant, config, requested));
+  return runResult(spec, variant, config, options, run, explored, options.workers, memoryModelWarnings(variant, config, requested));
 }
 
 /** Shapes an explored run for reports (minimizing its counterexample on request). */

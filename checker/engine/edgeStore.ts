@@ -1,7 +1,7 @@
 import type { MemoryBudget, TypedArrayCtor } from "./memory.ts";
 
 /** The array type of the action ids of a system of `actions` actions: 16 bits each where they fit. */
-function actionIdArray(actions: number): TypedArrayCtor<Int32Array | Uint16Array> {
+export function actionIdArray(actions: number): TypedArrayCtor<Int32Array | Uint16Array> {
 	return actions > 0x10000 ? Int32Array : Uint16Array;
 }
 
@@ -50,12 +50,30 @@ export class EdgeStore {
 
 	/** Opens the edge list of state `id`. False when out of memory. */
 	begin(id: number): boolean {
-		if (id + 1 >= this.start.length) {
-			const start = this.budget.grow(Int32Array, this.start, (id + 1) * 2);
-			if (start === null) return false;
-			this.start = start;
-		}
+		if (!this.roomForStates(id + 1)) return false;
 		this.start[id] = this.count;
+		return true;
+	}
+
+	/**
+	 * Appends the edge lists of the `count` states from `first` on (the next ones to begin), copied
+	 * from another explorer's record: their numbers of edges at `degrees[d ..]`, their edges one
+	 * list after another from `target/action/element[x]` (`element` is read only when the store
+	 * records elements). False when out of memory.
+	 */
+	appendStates(first: number, count: number, degrees: Int32Array, d: number, target: Int32Array, action: Int32Array | Uint16Array, element: Uint8Array | null, x: number): boolean {
+		if (!this.roomForStates(first + count)) return false;
+		const start = this.start;
+		let total = 0;
+		for (let i = 0; i < count; i++) {
+			start[first + i] = this.count + total;
+			total += degrees[d + i] as number;
+		}
+		while (this.count + total > this.capacity) if (!this.growEdges()) return false;
+		this.target.set(target.subarray(x, x + total), this.count);
+		this.action.set(action.subarray(x, x + total), this.count);
+		if (this.element !== null && element !== null) this.element.set(element.subarray(x, x + total), this.count);
+		this.count += total;
 		return true;
 	}
 
@@ -73,6 +91,15 @@ export class EdgeStore {
 	/** Closes the edge lists of states 0..n-1 (all of which must have been begun). */
 	finish(n: number): boolean {
 		return this.begin(n);
+	}
+
+	/** Makes `start` hold the entries of states 0..id (and the end of the last). */
+	private roomForStates(id: number): boolean {
+		if (id < this.start.length) return true;
+		const start = this.budget.grow(Int32Array, this.start, (id + 1) * 2);
+		if (start === null) return false;
+		this.start = start;
+		return true;
 	}
 
 	private growEdges(): boolean {

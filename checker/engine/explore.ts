@@ -1,3 +1,4 @@
+import type { EdgeStore } from "./edgeStore.ts";
 import { buildLasso } from "./lasso.ts";
 import { recordedPredecessors, regeneratedPredecessors, shortestPath } from "./levelPath.ts";
 import { liftLasso } from "./liftLasso.ts";
@@ -5,6 +6,7 @@ import { FairCycleFinder, type Graph, TIMEOUT } from "./liveness.ts";
 import { MemoryBudget } from "./memory.ts";
 import { type Family, ownerFamilies, singletonFamilies } from "./propertyFamilies.ts";
 import { type LivenessProperty, PROGRESS_MS, type SafetyProperty, Search } from "./search.ts";
+import type { StateStore } from "./stateStore.ts";
 import { ThreadGroup } from "./threadGroup.ts";
 import { concretize, traceOf } from "./trace.ts";
 import type { Property, TransitionSystem } from "./TransitionSystem.ts";
@@ -94,11 +96,31 @@ export function explore(
 		return result("violated", { property, trace });
 	}
 	if (search.stoppedBy !== null) return result("incomplete", { stoppedBy: search.stoppedBy });
-	if (liveness.length > 0) {
-		const outcome = checkLiveness(system, search, reduction, budget, deadline, livenessProgress(search, startTime, options.onProgress));
-		if (typeof outcome === "string") return result("incomplete", { stoppedBy: outcome });
-		if (outcome !== null) return result("violated", outcome);
-	}
+	if (liveness.length === 0) return result("holds", {});
+	const recorded = { store: search.store, edges: search.edges as EdgeStore, levelStarts: search.levelStarts };
+	return livenessResult(system, recorded, reduction, budget, deadline, livenessProgress(search, startTime, options.onProgress), result);
+}
+
+/** A complete search's graph, recorded for the liveness analysis, and where its levels begin (levelPath.ts). */
+export interface RecordedGraph {
+	readonly store: StateStore;
+	readonly edges: EdgeStore;
+	readonly levelStarts: readonly number[];
+}
+
+/** The result of a run whose search completed without a safety violation: its liveness properties decided on the recorded graph. */
+export function livenessResult(
+	system: TransitionSystem,
+	recorded: RecordedGraph,
+	reduction: Reduction,
+	budget: MemoryBudget,
+	deadline: number,
+	progress: ((property: string) => () => void) | null,
+	result: (verdict: ExploreResult["verdict"], extra: Partial<ExploreResult>) => ExploreResult,
+): ExploreResult {
+	const outcome = checkLiveness(system, recorded, reduction, budget, deadline, progress);
+	if (typeof outcome === "string") return result("incomplete", { stoppedBy: outcome });
+	if (outcome !== null) return result("violated", outcome);
 	return result("holds", {});
 }
 
@@ -159,7 +181,7 @@ export function safetyTrace(
  * How a run reduces its states: `canonicalize` (null: not at all); `symmetry`, whose canonicalizer it
  * is, when liveness is checked under symmetry, with the families it forms.
  */
-interface Reduction {
+export interface Reduction {
 	readonly canonicalize: Canonicalize | null;
 	readonly symmetry: ThreadSymmetry | null;
 	readonly group: ThreadGroup;
@@ -167,7 +189,7 @@ interface Reduction {
 }
 
 /** The reduction of a run of `system` with these liveness properties (a warning where one is turned off). */
-function reductionOf(system: TransitionSystem, liveness: readonly LivenessProperty[], options: ExploreOptions, warnings: string[]): Reduction {
+export function reductionOf(system: TransitionSystem, liveness: readonly LivenessProperty[], options: ExploreOptions, warnings: string[]): Reduction {
 	const threads = system.threads.length;
 	const plain = { symmetry: null, group: ThreadGroup.trivial(threads), families: singletonFamilies(liveness) };
 	const symmetry = options.symmetry ?? null;
@@ -192,7 +214,7 @@ function reductionOf(system: TransitionSystem, liveness: readonly LivenessProper
  * The progress reporter of the fair-cycle searches: for each property, a function that reports at
  * once and then at most every PROGRESS_MS (null without `onProgress`).
  */
-function livenessProgress(search: Search, startTime: number, onProgress: ((p: Progress) => void) | undefined): ((property: string) => () => void) | null {
+export function livenessProgress(search: SearchFigures, startTime: number, onProgress: ((p: Progress) => void) | undefined): ((property: string) => () => void) | null {
 	if (onProgress === undefined) return null;
 	return (property) => {
 		let last = Number.NEGATIVE_INFINITY;
@@ -211,14 +233,12 @@ function livenessProgress(search: Search, startTime: number, onProgress: ((p: Pr
 /** Checks each liveness property on the complete explored graph: the first violation, null, or the bound that stopped the analysis. */
 function checkLiveness(
 	system: TransitionSystem,
-	search: Search,
+	{ store, edges, levelStarts }: RecordedGraph,
 	reduction: Reduction,
 	budget: MemoryBudget,
 	deadline: number,
 	progress: ((property: string) => () => void) | null,
 ): { property: string; trace: Trace } | StopReason | null {
-	const store = search.store;
-	const edges = search.edges as NonNullable<Search["edges"]>;
 	const threadCount = system.threads.length;
 	const actionThread = Int32Array.from(system.actions, (a, i) => {
 		if (!Number.isInteger(a.thread) || a.thread < 0 || a.thread >= threadCount) {
@@ -238,10 +258,10 @@ function checkLiveness(
 		if (witness === TIMEOUT) return "max-seconds";
 		if (witness < 0) continue;
 		if (symmetry === null) {
-			const lasso = buildLasso(finder, labels, shortestPath(search.levelStarts, witness, recordedPredecessors(g)));
+			const lasso = buildLasso(finder, labels, shortestPath(levelStarts, witness, recordedPredecessors(g)));
 			return { property: family.name, trace: traceOf(store, lasso.ids, lasso.actions, lasso.loopStart) };
 		}
-		const trace = liftLasso(system, symmetry, group, { store, levelStarts: search.levelStarts }, { finder, family, witness }, budget, deadline);
+		const trace = liftLasso(system, symmetry, group, { store, levelStarts }, { finder, family, witness }, budget, deadline);
 		return typeof trace === "string" ? trace : { property: family.name, trace };
 	}
 	return null;

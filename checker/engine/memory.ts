@@ -142,7 +142,11 @@ export class MemoryBudget {
  * RSS 2,292 MB against 2,000).
  */
 export function freeDroppedArrays(bytes: number): void {
-	if (bytes < GROW_IN_PLACE_FROM) return;
+	if (bytes >= GROW_IN_PLACE_FROM) collectDroppedArrays();
+}
+
+/** Two garbage collections of this thread: the memory of the arrays it had dropped before goes back (see freeDroppedArrays). */
+export function collectDroppedArrays(): void {
 	collectGarbage ??= exposedGc();
 	collectGarbage();
 	collectGarbage();

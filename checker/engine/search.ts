@@ -24,6 +24,18 @@ export function labelBits(labels: Uint8Array, stride: number, v: number, index: 
 	return ((labels[v * stride + (index >> 2)] as number) >>> ((index & 3) << 1)) & 3;
 }
 
+/**
+ * Sets the label bits of the liveness properties at state `id`, whose labels are still zero, from
+ * the system loaded with that state (for `eventually`, p marks the initial state, id 0).
+ */
+export function writeLabels(labels: Uint8Array, stride: number, id: number, liveness: readonly LivenessProperty[]): void {
+	for (let j = 0; j < liveness.length; j++) {
+		const prop = liveness[j] as LivenessProperty;
+		const p = prop.kind === "eventually" ? id === 0 : prop.p();
+		labels[id * stride + (j >> 2)] |= ((p ? LABEL_P : 0) | (prop.q() ? LABEL_Q : 0)) << ((j & 3) << 1);
+	}
+}
+
 /** What a Search checks and within which bounds. */
 export interface SearchConfig extends SearchBounds {
 	readonly safety: readonly SafetyProperty[];
@@ -192,13 +204,7 @@ export class Search {
 					return;
 				}
 			}
-			const labels = store.labels;
-			for (let j = 0; j < liveness.length; j++) {
-				const prop = liveness[j] as LivenessProperty;
-				const p = prop.kind === "eventually" ? id === 0 : prop.p();
-				// a new state's labels are zero until now
-				labels[id * stride + (j >> 2)] |= ((p ? LABEL_P : 0) | (prop.q() ? LABEL_Q : 0)) << ((j & 3) << 1);
-			}
+			writeLabels(store.labels, stride, id, liveness);
 		}
 	}
 

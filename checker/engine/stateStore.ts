@@ -47,9 +47,18 @@ export class StateStore {
 		labelStride: number,
 		private readonly maxStates: number,
 		private readonly budget: MemoryBudget,
+		adopted: { readonly data: Uint32Array; readonly labels: Uint8Array; readonly count: number } | null = null,
 	) {
 		this.words = words;
 		this.labelStride = labelStride;
+		if (adopted !== null) {
+			this.data = adopted.data;
+			this.labels = adopted.labels;
+			this.count = this.capacity = adopted.count;
+			this.table = new Int32Array(0);
+			this.mask = this.maxLoad = 0;
+			return;
+		}
 		const cap = Math.max(1, Math.min(INITIAL_STATES, maxStates));
 		this.capacity = cap;
 		this.data = need(budget.alloc(Uint32Array, cap * words));
@@ -59,6 +68,15 @@ export class StateStore {
 		this.table = need(budget.alloc(Int32Array, 2 * size)).fill(EMPTY);
 		this.mask = size - 1;
 		this.maxLoad = Math.floor(size * 0.75);
+	}
+
+	/**
+	 * The `count` states in `data` and their labels (arrays the budget already counts, taken over
+	 * as they are), as a full store without index (`rebuildIndex` builds it): what a parallel
+	 * search stored, for the liveness analysis.
+	 */
+	static adopt(words: number, data: Uint32Array, labels: Uint8Array, labelStride: number, count: number, budget: MemoryBudget): StateStore {
+		return new StateStore(words, labelStride, count, budget, { data, labels, count });
 	}
 
 	/**

@@ -3,56 +3,7 @@ import { describe, expect, it } from "vitest";
 import { explore } from "../../checker/engine/index.ts";
 import type { Trace } from "../../checker/engine/types.ts";
 import { testSeed } from "../fixtures/randomGraph.ts";
-import { cellOf, ownedProperties, randomSymmetric, type SymmetricSpec, symmetricSystem, symmetryOf } from "../fixtures/symmetricSystem.ts";
-
-/** Successors of `state` as [action, words] pairs. */
-function successorsOf(spec: SymmetricSpec, state: Uint32Array): [number, number[]][] {
-	const sys = symmetricSystem(spec);
-	const out: [number, number[]][] = [];
-	sys.load(state);
-	sys.successors((a, next) => out.push([a, Array.from(next)]));
-	return out;
-}
-
-/**
- * Throws unless `trace` is a real lasso of the unreduced system from its initial state, its cycle
- * weakly fair to every thread, along which some thread's instance of the property is violated: p
- * (for `eventually`: the initial state) and then q never again.
- */
-function assertViolatingFairLasso(spec: SymmetricSpec, trace: Trace, kind: "leadsTo" | "eventually"): void {
-	const { states, actions } = trace;
-	expect(states.length).toBe(actions.length + 1);
-	expect(Array.from(states[0] as Uint32Array).every((x) => x === 0)).toBe(true);
-	for (let i = 0; i < actions.length; i++) {
-		expect(successorsOf(spec, states[i] as Uint32Array)).toContainEqual([actions[i], Array.from(states[i + 1] as Uint32Array)]);
-	}
-	const loopStart = trace.loopStart as number;
-	expect(trace.loopStart).not.toBeNull();
-	expect(Array.from(states[loopStart] as Uint32Array)).toEqual(Array.from(states[states.length - 1] as Uint32Array));
-	const cycleStates = states.slice(loopStart);
-	const cycleActions = actions.slice(loopStart);
-	const actions_ = symmetricSystem(spec).actions;
-	const threadOf = (a: number): number => (actions_[a] as { thread: number }).thread;
-	if (cycleActions.length === 0) {
-		expect(successorsOf(spec, states[loopStart] as Uint32Array)).toEqual([]);
-	} else {
-		for (let t = 0; t < spec.threads; t++) {
-			const steps = cycleActions.some((a) => threadOf(a) === t);
-			const disabled = cycleStates.some((s) => !successorsOf(spec, s).some(([a]) => threadOf(a) === t));
-			expect(steps || disabled, `the cycle is unfair to thread ${t}`).toBe(true);
-		}
-	}
-	const cell = (s: Uint32Array, owner: number): number => cellOf(spec, s, owner);
-	const violates = (owner: number): boolean => {
-		for (let j = kind === "eventually" ? 0 : loopStart; j >= 0; j--) {
-			const rest = states.slice(j);
-			if (rest.some((s) => spec.q[cell(s, owner)])) return false;
-			if (kind === "eventually" || spec.p[cell(states[j] as Uint32Array, owner)]) return true;
-		}
-		return false;
-	};
-	expect(Array.from({ length: spec.threads }, (_, owner) => violates(owner)).some((v) => v)).toBe(true);
-}
+import { assertViolatingFairLasso, ownedProperties, randomSymmetric, type SymmetricSpec, symmetricSystem, symmetryOf } from "../fixtures/symmetricSystem.ts";
 
 describe(`liveness under symmetry against the unreduced engine, on random symmetric systems (seed ${testSeed})`, () => {
 	for (const kind of ["leadsTo", "eventually"] as const) {

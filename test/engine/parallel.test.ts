@@ -1,19 +1,26 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { type ExploreResult, explore, exploreParallel, type SystemFactory } from "../../checker/engine/index.ts";
+import type { EdgeStore } from "../../checker/engine/edgeStore.ts";
+import { MemoryBudget } from "../../checker/engine/memory.ts";
 import type { LevelReport } from "../../checker/engine/parallel/control.ts";
+import { bundleReduction, type SystemBundle } from "../../checker/engine/parallel/factory.ts";
+import { ParallelSearch } from "../../checker/engine/parallel/ParallelSearch.ts";
+import { type LivenessProperty, Search, writeLabels } from "../../checker/engine/search.ts";
 import { WorkerPool } from "../../checker/engine/parallel/WorkerPool.ts";
 import { main, mainAsync } from "../../cli/main.ts";
 import { asExpected, type RunResult, runVariant, runVariantParallel } from "../../cli/runSpec.ts";
 import { guestMode } from "../../specs/guest-mode.ts";
-import { naiveDistances } from "../fixtures/naive.ts";
-import { counterBundle, FACTORIES, graphBundle } from "../fixtures/parallelFactories.ts";
+import { naiveDistances, naiveLeadsTo } from "../fixtures/naive.ts";
+import { counterBundle, FACTORIES, graphBundle, symmetricBundle } from "../fixtures/parallelFactories.ts";
 import { randomGraph, testSeed } from "../fixtures/randomGraph.ts";
-import { assertRealPath, nodesOf } from "../fixtures/traceCheck.ts";
+import { randomSymmetric, assertViolatingFairLasso } from "../fixtures/symmetricSystem.ts";
+import { assertFairCycle, assertRealPath, nodesOf } from "../fixtures/traceCheck.ts";
 
-const factory = (name: "graphBundle" | "counterBundle", args: unknown): SystemFactory => ({ module: FACTORIES, export: name, args });
+const factory = (name: "graphBundle" | "counterBundle" | "symmetricBundle", args: unknown): SystemFactory => ({ module: FACTORIES, export: name, args });
 type GraphArgs = Parameters<typeof graphBundle>[0];
 type CounterArgs = Parameters<typeof counterBundle>[0];
+type SymmetricArgs = Parameters<typeof symmetricBundle>[0];
 
 function sequential(args: GraphArgs, checkDeadlock: boolean): ExploreResult {
 	const { system, properties } = graphBundle(args);
@@ -147,6 +154,158 @@ describe("exploreParallel on the K^n counter", () => {
 	});
 });
 
+const bundles = { graphBundle, counterBundle, symmetricBundle };
+
+/** A liveness run's search by 2 explorers (the calling thread and a worker thread, from the first level), over the bundle of factory `name`. */
+async function recordedInParallel<N extends keyof typeof bundles>(name: N, args: Parameters<(typeof bundles)[N]>[0]): Promise<ParallelSearch> {
+	const bundle = (bundles[name] as (a: typeof args) => SystemBundle)(args);
+	const { system } = bundle;
+	const liveness = bundle.properties.filter((p): p is LivenessProperty => p.kind !== "always");
+	const reduction = bundleReduction(bundle, []);
+	const startTime = performance.now();
+	const search = ParallelSearch.create(bundle, {
+		factory: factory(name, args),
+		workers: 2,
+		stateWords: system.stateWords,
+		actions: system.actions.length,
+		startWorkersAt: startTime,
+		liveness: liveness.length,
+		recordElements: reduction.symmetry !== null,
+		checkDeadlock: false,
+		maxStates: Number.POSITIVE_INFINITY,
+		deadline: Number.POSITIVE_INFINITY,
+		budget: new MemoryBudget(Number.POSITIVE_INFINITY),
+		onProgress: null,
+		startTime,
+	}) as ParallelSearch;
+	const init = new Uint32Array(system.stateWords);
+	system.initial(init);
+	reduction.canonicalize?.(init);
+	search.store.findOrAdd(init);
+	system.load(init);
+	writeLabels(search.store.labels, search.store.labelStride, 0, liveness);
+	await search.run();
+	return search;
+}
+
+/** The same run by the sequential Search. */
+function recordedSequentially(bundle: SystemBundle): Search {
+	const liveness = bundle.properties.filter((p): p is LivenessProperty => p.kind !== "always");
+	const reduction = bundleReduction(bundle, []);
+	const search = Search.create(bundle.system, {
+		safety: [],
+		liveness,
+		canonicalize: reduction.canonicalize,
+		recordElements: reduction.symmetry !== null,
+		checkDeadlock: false,
+		maxStates: Number.POSITIVE_INFINITY,
+		deadline: Number.POSITIVE_INFINITY,
+		budget: new MemoryBudget(Number.POSITIVE_INFINITY),
+		onProgress: null,
+		startTime: performance.now(),
+	}) as Search;
+	search.run();
+	return search;
+}
+
+/** The parallel search recorded the sequential one's levels, labels and edges (targets, actions, elements, in order), its ids renamed by their states' words. */
+function expectSameGraph(par: ParallelSearch, seq: Search): void {
+	const n = seq.store.count;
+	expect(par.store.count).toBe(n);
+	expect(par.levelStarts).toEqual(seq.levelStarts);
+	const a = par.edges as EdgeStore;
+	const b = seq.edges as EdgeStore;
+	const toSeq = Int32Array.from({ length: n }, (_, v) => seq.store.indexOf(par.store.copyState(v)));
+	const stride = seq.store.labelStride;
+	const edgesOf = (e: EdgeStore, v: number, rename: (w: number) => number): number[][] =>
+		Array.from({ length: (e.start[v + 1] as number) - (e.start[v] as number) }, (_, i) => {
+			const k = (e.start[v] as number) + i;
+			return [rename(e.target[k] as number), e.action[k] as number, e.element?.[k] ?? 0];
+		});
+	for (let v = 0; v < n; v++) {
+		const w = toSeq[v] as number;
+		expect(w).toBeGreaterThanOrEqual(0);
+		expect(par.store.labels.subarray(v * stride, (v + 1) * stride)).toEqual(seq.store.labels.subarray(w * stride, (w + 1) * stride));
+		expect(edgesOf(a, v, (t) => toSeq[t] as number)).toEqual(edgesOf(b, w, (t) => t));
+	}
+}
+
+describe(`exploreParallel: liveness (seed ${testSeed})`, () => {
+	it("random graphs: the verdict of a quadratic reference, a real fair lasso, the sequential engine's figures", async () => {
+		const seen = { holds: 0, violated: 0 };
+		await fc.assert(
+			fc.asyncProperty(randomGraph(12), async ({ spec, p, q }) => {
+				const args: GraphArgs = { spec, p: [...p], q: [...q] };
+				const { system, properties } = graphBundle(args);
+				const seq = explore(system, properties, { checkDeadlock: false });
+				const par = await exploreParallel(factory("graphBundle", args), { workers: 2, checkDeadlock: false });
+				expect(figures(par)).toEqual(figures(seq));
+				expect(par.warnings).toEqual([]);
+				expect(par.verdict).toBe(naiveLeadsTo(spec, p, q) === null ? "holds" : "violated");
+				seen[par.verdict === "holds" ? "holds" : "violated"]++;
+				if (par.verdict === "holds") return;
+				const trace = par.trace as NonNullable<ExploreResult["trace"]>;
+				assertRealPath(spec, trace);
+				assertFairCycle(spec, trace);
+			}),
+			{ seed: testSeed, numRuns: 200 },
+		);
+		expect(Math.min(seen.holds, seen.violated)).toBeGreaterThan(10);
+	});
+
+	for (const kind of ["leadsTo", "eventually"] as const) {
+		it(`random symmetric systems, ${kind}, reduced or not: the sequential engine's verdict and figures, a real fair lasso`, async () => {
+			const seen = { holds: 0, violated: 0 };
+			await fc.assert(
+				fc.asyncProperty(randomSymmetric(), fc.boolean(), async (spec, reduce) => {
+					const args: SymmetricArgs = { spec, kind, reduce };
+					const { system, properties, symmetry } = symmetricBundle(args);
+					const seq = explore(system, properties, { checkDeadlock: false, ...(symmetry ? { symmetry } : {}) });
+					const par = await exploreParallel(factory("symmetricBundle", args), { workers: 2, checkDeadlock: false });
+					expect(figures(par)).toEqual(figures(seq));
+					expect([par.symmetry, par.warnings]).toEqual([seq.symmetry, seq.warnings]);
+					seen[par.verdict === "holds" ? "holds" : "violated"]++;
+					if (par.verdict === "violated") assertViolatingFairLasso(spec, par.trace as NonNullable<ExploreResult["trace"]>, kind);
+				}),
+				{ seed: testSeed, numRuns: 100 },
+			);
+			expect(Math.min(seen.holds, seen.violated)).toBeGreaterThan(10);
+		});
+	}
+
+	it("the explorers record the sequential search's graph and labels, up to the order of ids within a level; the worker thread records its part", async () => {
+		const report = vi.spyOn(WorkerPool.prototype, "report");
+		try {
+			const counter: CounterArgs = { k: 12, n: 4, live: true };
+			expectSameGraph(await recordedInParallel("counterBundle", counter), recordedSequentially(counterBundle(counter)));
+			for (const spec of fc.sample(randomSymmetric(), { seed: testSeed, numRuns: 20 })) {
+				const args: SymmetricArgs = { spec, kind: "leadsTo", reduce: true };
+				expectSameGraph(await recordedInParallel("symmetricBundle", args), recordedSequentially(symmetricBundle(args)));
+			}
+			const byWorker = await Promise.all(report.mock.results.map((r) => r.value as Promise<LevelReport>));
+			expect(byWorker.some((r) => (r.log?.chunks.length ?? 0) > 0)).toBe(true);
+		} finally {
+			report.mockRestore();
+		}
+	});
+
+	it("a memory bound stops a liveness run with 'incomplete' (max-memory) where, unbounded, it holds", async () => {
+		const args: CounterArgs = { k: 24, n: 4, live: true };
+		const holds = await exploreParallel(factory("counterBundle", args), { workers: 2 });
+		expect(holds.verdict).toBe("holds");
+		for (const maxMemoryBytes of [1e6, 2e7]) {
+			const r = await exploreParallel(factory("counterBundle", args), { workers: 2, maxMemoryBytes });
+			expect(r).toMatchObject({ verdict: "incomplete", stoppedBy: "max-memory" });
+		}
+	});
+
+	it("an explorer whose edge log fills grows it (or pauses for it) and the level goes on", async () => {
+		// 4 states of 9000 edges each in one level, where a first log holds 16384 edges: an explorer that takes two needs more
+		const args = { ...fanOutGraph(9000), p: [0], q: [] };
+		expectSameGraph(await recordedInParallel("graphBundle", args), recordedSequentially(graphBundle(args)));
+	});
+});
+
 describe("exploreParallel: bounds", () => {
 	const k3n4 = factory("counterBundle", { k: 3, n: 4 });
 
@@ -189,17 +348,8 @@ describe("exploreParallel: bounds", () => {
 	});
 });
 
-describe("exploreParallel: fallbacks and failures", () => {
+describe("exploreParallel: failures", () => {
 	const spec = { nodes: 3, threads: 1, actionThreads: [0], succ: [[[0, 1]], [[0, 2]], [[0, 0]]] as [number, number][][] };
-
-	it("liveness properties are checked by the sequential engine, with a warning", async () => {
-		const args: GraphArgs = { spec, p: [0], q: [2] };
-		const { system, properties } = graphBundle(args);
-		const seq = explore(system, properties);
-		const par = await exploreParallel(factory("graphBundle", args), { workers: 2 });
-		expect(figures(par)).toEqual(figures(seq));
-		expect(par.warnings[0]).toMatch(/liveness properties are not checked in parallel/);
-	});
 
 	it("a factory without the export, or a system that throws in a worker, rejects; the next run still works", async () => {
 		await expect(exploreParallel({ module: FACTORIES, export: "nothing", args: {} }, { workers: 2 })).rejects.toThrow(/no function export 'nothing'/);

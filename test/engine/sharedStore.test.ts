@@ -8,7 +8,7 @@ describe("SharedStore over buffers of 4 GiB", () => {
 	it("views the whole of each buffer, and stores and finds a state in them", () => {
 		const big = (): SharedArrayBuffer => new SharedArrayBuffer(2 ** 32);
 		const control = new Int32Array(new SharedArrayBuffer(controlWords(1) * Int32Array.BYTES_PER_ELEMENT));
-		const store = new SharedStore(1, { data: big(), table: big() }, control);
+		const store = new SharedStore(1, 0, { data: big(), table: big(), labels: new SharedArrayBuffer(0) }, control);
 		expect(store.capacity).toBe(2 ** 30);
 		const state = Uint32Array.of(7);
 		expect(store.findOrAdd(state)).toBe(~0);

@@ -1,5 +1,8 @@
+import { EdgeStore } from "../edgeStore.ts";
+import { labelBytes } from "../search.ts";
 import type { Progress, SearchBounds, StopReason } from "../types.ts";
 import { COUNT, CURSOR, controlWords, EXACT, FULL, GROW, type LevelMessage, type LevelReport, margin, READY, type ResumeMessage, SCAN, STOP, type WorkerInit } from "./control.ts";
+import { EdgeLog, growLog, type LogBuffers } from "./edgeLog.ts";
 import type { SystemBundle, SystemFactory } from "./factory.ts";
 import { LevelWorker } from "./LevelWorker.ts";
 import { MAX_CAPACITY, SharedStore } from "./SharedStore.ts";
@@ -15,9 +18,16 @@ export interface ParallelConfig extends SearchBounds {
 	readonly actions: number;
 	/** When (performance.now() ms) new worker threads start loading; a released pool is used from the start. */
 	readonly startWorkersAt: number;
+	/** Liveness properties of the system: with some, the states are labelled and the edges recorded. */
+	readonly liveness: number;
+	/** The edges record the symmetry element applied to each (a liveness run under symmetry). */
+	readonly recordElements: boolean;
 }
 
 const FIRST_CAPACITY = 4096;
+/** An edge log's first size, in states and in edges (it grows as a level needs). */
+const FIRST_LOG_STATES = 1024;
+const FIRST_LOG_EDGES = 16384;
 const PROGRESS_MS = 500;
 /** Frontier chunks handed out per explorer and level (smaller chunks balance better, cost more atomics). */
 const CHUNKS_PER_WORKER = 32;
@@ -45,6 +55,10 @@ const MAX_CHUNK = 256;
  * storing and pauses every explorer: the level is finished (without storing) if it found a
  * violation, else the run stops there, as the sequential engine does (see LevelWorker).
  *
+ * Liveness runs: each explorer labels the states it stores (the store's labels) and logs the edges
+ * of the states it expands (edgeLog.ts); once a level is done, the coordinator appends the logged
+ * chunks in id order to `edges`, the graph the sequential search records for the same ids.
+ *
  * Verdicts: a level is finished before a verdict (unless the deadline stops it), so the violation
  * reported is one at the least depth, and among those the least by state words (deterministic
  * whatever the thread timing): deadlocks in level d (a counterexample of d steps) before safety
@@ -52,6 +66,8 @@ const MAX_CHUNK = 256;
  */
 export class ParallelSearch {
 	readonly store: SharedStore;
+	/** The recorded graph (only with liveness properties), complete once the run holds. */
+	readonly edges: EdgeStore | null;
 	transitions = 0;
 	depth = 0;
 	/** Id of the violating state, or -1. */
@@ -69,6 +85,8 @@ export class ParallelSearch {
 	private readonly own: LevelWorker;
 	/** New states per frontier state in the last level (for level 0: the most possible). */
 	private branching: number;
+	/** Transitions per frontier state in the last level (for level 0: the most possible). */
+	private fanOut: number;
 	/** Why an insertion past the final capacity stops the search. */
 	private fullReason: StopReason = "max-states";
 	private frontierEnd = 0;
@@ -83,16 +101,21 @@ export class ParallelSearch {
 	private joined: boolean[];
 	/** Worker threads sent a level or a resume whose report has not been read. */
 	private pending: number[] = [];
+	/** Per explorer, its edge log (liveness runs; empty otherwise). */
+	private readonly logs: LogBuffers[];
 
-	private constructor(cfg: ParallelConfig, bundle: SystemBundle, store: SharedStore, control: Int32Array) {
+	private constructor(cfg: ParallelConfig, bundle: SystemBundle, store: SharedStore, control: Int32Array, edges: EdgeStore | null, logs: LogBuffers[]) {
 		this.cfg = cfg;
 		this.store = store;
+		this.edges = edges;
+		this.logs = logs;
 		this.control = control;
 		this.progress = new Float64Array(new SharedArrayBuffer(cfg.workers * Float64Array.BYTES_PER_ELEMENT));
-		this.own = new LevelWorker(bundle, this.init(0), () => this.beforeChunk());
+		this.own = new LevelWorker(bundle, this.init(0), () => this.beforeChunk(), (states, edges) => this.growOwnLog(states, edges));
 		this.checked = new Array<boolean>(cfg.workers - 1).fill(false);
 		this.joined = new Array<boolean>(cfg.workers - 1).fill(false);
 		this.branching = Math.max(1, cfg.actions);
+		this.fanOut = this.branching;
 		this.lastProgress = cfg.startTime;
 		if (store.capacity >= cfg.maxStates) this.makeFinal("max-states");
 	}
@@ -101,8 +124,17 @@ export class ParallelSearch {
 	static create(bundle: SystemBundle, cfg: ParallelConfig): ParallelSearch | null {
 		const control = new Int32Array(new SharedArrayBuffer(controlWords(cfg.workers) * Int32Array.BYTES_PER_ELEMENT));
 		const maxCapacity = Math.min(cfg.maxStates, MAX_CAPACITY);
-		const store = SharedStore.create(cfg.stateWords, Math.min(FIRST_CAPACITY, maxCapacity), maxCapacity, control, cfg.budget);
-		return store === null ? null : new ParallelSearch(cfg, bundle, store, control);
+		const store = SharedStore.create(cfg.stateWords, labelBytes(cfg.liveness), Math.min(FIRST_CAPACITY, maxCapacity), maxCapacity, control, cfg.budget);
+		if (store === null) return null;
+		if (cfg.liveness === 0) return new ParallelSearch(cfg, bundle, store, control, null, []);
+		const edges = EdgeStore.create(cfg.budget, cfg.actions, cfg.recordElements);
+		const logs: LogBuffers[] = [];
+		for (let e = 0; e < cfg.workers; e++) {
+			const log = growLog(cfg.budget, cfg.actions, cfg.recordElements, null, FIRST_LOG_STATES, FIRST_LOG_EDGES);
+			if (log === null) return null;
+			logs.push(log);
+		}
+		return edges === null ? null : new ParallelSearch(cfg, bundle, store, control, edges, logs);
 	}
 
 	/** Why storing failed (after findOrAdd returned NO_ROOM). */
@@ -141,6 +173,8 @@ export class ParallelSearch {
 		} finally {
 			Atomics.store(this.control, STOP, 1);
 			if (deadline !== null) clearTimeout(deadline);
+			this.own.detach();
+			for (const log of this.logs.splice(0)) for (const buffer of Object.values(log)) if (buffer !== null) this.cfg.budget.release(buffer);
 			const pool = this.pool;
 			this.pool = null;
 			await pool?.release(finished);
@@ -171,11 +205,14 @@ export class ParallelSearch {
 			const room = margin(this.cfg.workers, chunk, this.cfg.actions);
 			// the estimate is capped at doubling: a level that outgrows it pauses for more
 			this.reserve(end + Math.min(Math.ceil(frontier * this.branching), end) + room);
+			const before = this.transitions;
+			this.sizeWorkerLogs(frontier, chunk);
 			Atomics.store(control, CURSOR, start);
-			this.current = { type: "level", start, end, chunk, buffers: this.store.buffers };
+			let current: LevelMessage = { type: "level", start, end, chunk, buffers: this.store.buffers, log: null };
+			this.current = current;
 			this.joined.fill(false);
 			this.joinReady();
-			let mine = this.own.level(this.current);
+			let mine = this.own.level({ ...current, log: this.logOf(0) });
 			const reports = await this.collect();
 			for (;;) {
 				const paused = [...reports.keys()].filter((i) => (reports.get(i) as LevelReport).paused);
@@ -188,10 +225,15 @@ export class ParallelSearch {
 					this.reserve(Atomics.load(control, COUNT) + room);
 					Atomics.store(control, GROW, 0);
 				}
+				if (!(this.roomInLog(0, mine, chunk) && paused.every((i) => this.roomInLog(i + 1, reports.get(i) as LevelReport, chunk)))) {
+					this.stoppedBy = "max-memory";
+					return;
+				}
 				const buffers = this.store.buffers;
-				this.current = { ...this.current, buffers };
-				for (const i of paused) this.send(i, { type: "resume", buffers });
-				if (mine.paused) mine = this.own.resume(buffers);
+				current = { ...current, buffers };
+				this.current = current;
+				for (const i of paused) this.send(i, { type: "resume", buffers, log: this.logOf(i + 1) });
+				if (mine.paused) mine = this.own.resume(buffers, this.logOf(0));
 				for (const [i, r] of await this.collect()) reports.set(i, r);
 			}
 			this.current = null;
@@ -206,10 +248,92 @@ export class ParallelSearch {
 				this.stoppedBy = this.fullReason;
 				return;
 			}
+			if (!this.mergeEdges(start, end, mine, reports)) {
+				this.stoppedBy = "max-memory";
+				return;
+			}
 			this.branching = (count - end) / frontier;
+			this.fanOut = (this.transitions - before) / frontier;
 			start = end;
 			end = count;
 		}
+		if (this.edges !== null && !this.edges.finish(this.store.count)) this.stoppedBy = "max-memory";
+	}
+
+	/** Explorer e's edge log, or null (no liveness). */
+	private logOf(e: number): LogBuffers | null {
+		return this.logs[e] ?? null;
+	}
+
+	/**
+	 * Before a level of `frontier` states (in chunks of `chunk`): grows each worker thread's edge
+	 * log to hold the whole level's edges as the last level's fan-out predicts, with a quarter more,
+	 * where memory allows (else it stays: a pause grows it when it must). A worker thread whose log
+	 * fills pauses until the calling thread has finished its own part of the level (guest-mode 3x2
+	 * with liveness: the worker thread idle for 13 of 21 s with logs that doubled on demand); the
+	 * calling thread's log grows at once when it must (growOwnLog).
+	 */
+	private sizeWorkerLogs(frontier: number, chunk: number): void {
+		const edges = Math.ceil(frontier * this.fanOut * 1.25) + chunk * this.cfg.actions;
+		for (let e = 1; e < this.logs.length; e++) this.growLogTo(e, frontier + chunk, edges);
+	}
+
+	/** The calling thread's edge log grown (at least doubled) to hold `states` states and `edges` edges; null when memory refuses it. */
+	private growOwnLog(states: number, edges: number): LogBuffers | null {
+		const log = new EdgeLog(this.logs[0] as LogBuffers, this.cfg.actions);
+		return this.growLogTo(0, Math.max(states, 2 * log.degrees.length), Math.max(edges, 2 * log.target.length)) ? (this.logs[0] as LogBuffers) : null;
+	}
+
+	/**
+	 * Grows explorer e's edge log when its report `r` says it paused for want of room (for
+	 * another chunk of `chunk` states); false when memory refuses it.
+	 */
+	private roomInLog(e: number, r: LevelReport, chunk: number): boolean {
+		const log = r.log;
+		if (log === null || !log.full) return true;
+		const current = new EdgeLog(this.logs[e] as LogBuffers, this.cfg.actions);
+		return this.growLogTo(e, Math.max(log.states + chunk, 2 * current.degrees.length), Math.max(log.edges + chunk * this.cfg.actions, 2 * current.target.length));
+	}
+
+	/** Grows explorer e's edge log to hold `states` states and `edges` edges (if it does not); false when memory refuses it. */
+	private growLogTo(e: number, states: number, edges: number): boolean {
+		const { actions, budget, recordElements } = this.cfg;
+		const grown = growLog(budget, actions, recordElements, this.logs[e] as LogBuffers, states, edges);
+		if (grown === null) return false;
+		this.logs[e] = grown;
+		return true;
+	}
+
+	/**
+	 * Appends the edges of the level's frontier [start, end), logged by the explorers whose final
+	 * reports are `mine` (the calling thread's) and `reports` (by worker thread), to `edges` in id
+	 * order; false when memory refuses it. Nothing to do without liveness.
+	 */
+	private mergeEdges(start: number, end: number, mine: LevelReport, reports: ReadonlyMap<number, LevelReport>): boolean {
+		const edges = this.edges;
+		if (edges === null) return true;
+		const pieces: { first: number; count: number; log: EdgeLog; d: number; x: number }[] = [];
+		for (const [e, r] of [[0, mine] as const, ...[...reports].map(([i, r]) => [i + 1, r] as const)]) {
+			const chunks = r.log?.chunks ?? [];
+			const log = new EdgeLog(this.logs[e] as LogBuffers, this.cfg.actions);
+			let d = 0;
+			let x = 0;
+			for (let c = 0; c < chunks.length; c += 2) {
+				const count = chunks[c + 1] as number;
+				pieces.push({ first: chunks[c] as number, count, log, d, x });
+				for (let i = d; i < d + count; i++) x += log.degrees[i] as number;
+				d += count;
+			}
+		}
+		pieces.sort((a, b) => a.first - b.first);
+		let next = start;
+		for (const { first, count, log, d, x } of pieces) {
+			if (first !== next) throw new Error(`kvmcheck engine: internal error: the explorers' logs hold ids from ${first}, expected ${next}`);
+			if (!edges.appendStates(first, count, log.degrees, d, log.target, log.action, log.element, x)) return false;
+			next += count;
+		}
+		if (next !== end) throw new Error(`kvmcheck engine: internal error: the explorers' logs end at id ${next}, expected ${end}`);
+		return true;
 	}
 
 	/** Between the calling thread's chunks: the deadline, progress, and workers that became ready. */
@@ -232,7 +356,7 @@ export class ParallelSearch {
 		for (let i = 0; i < this.joined.length; i++) {
 			if (this.joined[i] || Atomics.load(this.control, READY + i + 1) === 0) continue;
 			this.joined[i] = true;
-			this.send(i, level);
+			this.send(i, { ...level, log: this.logOf(i + 1) });
 		}
 	}
 

@@ -1,6 +1,6 @@
 import { hashWords } from "../hash.ts";
 import { spreadInPlace } from "../indexGrowth.ts";
-import type { MemoryBudget } from "../memory.ts";
+import { freeDroppedArrays, type MemoryBudget } from "../memory.ts";
 import { NO_ROOM } from "../stateStore.ts";
 import { COUNT, type StoreBuffers } from "./control.ts";
 
@@ -26,6 +26,9 @@ export const MAX_CAPACITY = Math.floor(2 ** 29 * MAX_LOAD);
 export class SharedStore {
 	readonly words: number;
 	data: Uint32Array;
+	/** Per-state labels (liveness runs): `labelStride` bytes per id, each written by the explorer that stored the state. */
+	labels: Uint8Array;
+	readonly labelStride: number;
 	/** States that fit: ids are 0..capacity-1. */
 	capacity: number;
 	/**
@@ -39,22 +42,24 @@ export class SharedStore {
 	private readonly control: Int32Array;
 
 	/** Views over `buffers` (their current lengths); `control` holds the id counter. */
-	constructor(words: number, buffers: StoreBuffers, control: Int32Array) {
+	constructor(words: number, labelStride: number, buffers: StoreBuffers, control: Int32Array) {
 		this.words = words;
+		this.labelStride = labelStride;
 		this.control = control;
 		this.data = new Uint32Array(buffers.data, 0, wordsIn(buffers.data));
 		this.capacity = this.data.length / words;
+		this.labels = new Uint8Array(buffers.labels, 0, this.capacity * labelStride);
 		this.table = new Int32Array(buffers.table, 0, wordsIn(buffers.table));
 		this.mask = (this.table.length >>> 1) - 1;
 	}
 
 	/**
-	 * A store for `capacity` states that can grow to `maxCapacity`, or null when the budget refuses
-	 * it.
+	 * A store for `capacity` states (with `labelStride` bytes of labels each) that can grow to
+	 * `maxCapacity`, or null when the budget refuses it.
 	 */
-	static create(words: number, capacity: number, maxCapacity: number, control: Int32Array, budget: MemoryBudget): SharedStore | null {
-		const sizes = [4 * capacity * words, 8 * tableSlots(capacity)];
-		const limits = [4 * maxCapacity * words, 8 * tableSlots(maxCapacity)];
+	static create(words: number, labelStride: number, capacity: number, maxCapacity: number, control: Int32Array, budget: MemoryBudget): SharedStore | null {
+		const sizes = [4 * capacity * words, 8 * tableSlots(capacity), capacity * labelStride];
+		const limits = [4 * maxCapacity * words, 8 * tableSlots(maxCapacity), maxCapacity * labelStride];
 		const buffers: SharedArrayBuffer[] = [];
 		for (let i = 0; i < sizes.length; i++) {
 			const buffer = budget.buffer(sizes[i] as number, limits[i] as number);
@@ -64,8 +69,8 @@ export class SharedStore {
 			}
 			buffers.push(buffer);
 		}
-		const [data, table] = buffers as [SharedArrayBuffer, SharedArrayBuffer];
-		return new SharedStore(words, { data, table }, control);
+		const [data, table, labels] = buffers as [SharedArrayBuffer, SharedArrayBuffer, SharedArrayBuffer];
+		return new SharedStore(words, labelStride, { data, table, labels }, control);
 	}
 
 	/** States stored. */
@@ -77,6 +82,7 @@ export class SharedStore {
 		return {
 			data: this.data.buffer as SharedArrayBuffer,
 			table: this.table.buffer as SharedArrayBuffer,
+			labels: this.labels.buffer as SharedArrayBuffer,
 		};
 	}
 
@@ -168,6 +174,17 @@ export class SharedStore {
 		return ~id;
 	}
 
+	/**
+	 * Frees the index (no more lookups: the states and labels stay), charged to `budget`; only once
+	 * no other thread uses the store.
+	 */
+	dropIndex(budget: MemoryBudget): void {
+		const bytes = this.table.byteLength;
+		budget.release(this.table.buffer);
+		this.table = new Int32Array(0);
+		freeDroppedArrays(bytes);
+	}
+
 	/** Reads the index slot where a lookup of hash `h` (an int32) starts (see SuccessorBatch). */
 	touch(h: number): number {
 		return this.table[(h & this.mask) << 1] as number;
@@ -216,6 +233,9 @@ export class SharedStore {
 			this.mask = slots - 1;
 			spreadInPlace(this.table, oldSlots, EMPTY);
 		}
+		const labels = budget.growBuffer(this.labels.buffer as SharedArrayBuffer, capacity * this.labelStride);
+		if (labels === null) return false;
+		this.labels = new Uint8Array(labels, 0, capacity * this.labelStride);
 		const data = budget.growBuffer(this.data.buffer as SharedArrayBuffer, 4 * capacity * this.words);
 		if (data === null) return false;
 		this.data = new Uint32Array(data, 0, capacity * this.words);

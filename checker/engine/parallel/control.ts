@@ -1,3 +1,4 @@
+import type { LogBuffers, LogReport } from "./edgeLog.ts";
 import type { SystemFactory } from "./factory.ts";
 
 /**
@@ -43,6 +44,7 @@ export function margin(workers: number, chunk: number, actions: number): number 
 export interface StoreBuffers {
 	readonly data: SharedArrayBuffer;
 	readonly table: SharedArrayBuffer;
+	readonly labels: SharedArrayBuffer;
 }
 
 /** What an explorer needs for one run (a worker thread gets it in an InitMessage and serves one run after another). */
@@ -75,12 +77,15 @@ export interface LevelMessage {
 	readonly end: number;
 	readonly chunk: number;
 	readonly buffers: StoreBuffers;
+	/** The explorer's edge log (liveness runs; null otherwise), empty at the level's start. */
+	readonly log: LogBuffers | null;
 }
 
-/** Coordinator to a paused worker: the store has grown (or became final), carry on. */
+/** Coordinator to a paused worker: the store or its edge log has grown (or the store became final), carry on. */
 export interface ResumeMessage {
 	readonly type: "resume";
 	readonly buffers: StoreBuffers;
+	readonly log: LogBuffers | null;
 }
 
 /** Coordinator to worker: the run is over, drop it (and its shared arrays). */
@@ -103,6 +108,8 @@ export interface LevelReport {
 	readonly violationProperty: number;
 	/** Its least (by state words) expanded deadlock state, or -1. */
 	readonly deadlockId: number;
+	/** What it wrote to its edge log in this level (liveness runs; null otherwise). */
+	readonly log: LogReport | null;
 }
 
 /** Worker to coordinator, after building the system of run `run`. */

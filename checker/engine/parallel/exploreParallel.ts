@@ -1,9 +1,10 @@
-import { explore, resultOf, safetyTrace } from "../explore.ts";
+import type { EdgeStore } from "../edgeStore.ts";
+import { livenessProgress, livenessResult, resultOf, safetyTrace } from "../explore.ts";
 import { MemoryBudget } from "../memory.ts";
-import type { SafetyProperty } from "../search.ts";
-import { NO_ROOM } from "../stateStore.ts";
+import { type LivenessProperty, type SafetyProperty, writeLabels } from "../search.ts";
+import { NO_ROOM, StateStore } from "../stateStore.ts";
 import type { ExploreOptions, ExploreResult } from "../types.ts";
-import { loadFactory, type SystemFactory } from "./factory.ts";
+import { bundleReduction, loadFactory, type SystemFactory } from "./factory.ts";
 import { ParallelSearch } from "./ParallelSearch.ts";
 
 /** Default of ParallelExploreOptions.startWorkersAfterSeconds. */
@@ -26,8 +27,8 @@ export interface ParallelExploreOptions extends Omit<ExploreOptions, "canonicali
 /**
  * Explores the system the factory builds with `workers` threads (the calling one and `workers - 1`
  * worker threads, which start loading after `startWorkersAfterSeconds` and join as soon as they
- * have loaded) over one shared state store, and checks
- * its safety properties and deadlock; the same contract as `explore`:
+ * have loaded) over one shared state store, and checks its properties and deadlock; the same
+ * contract as `explore`:
  *
  * - 'holds' runs give exactly the sequential engine's states, transitions and depth;
  * - a violation comes with a shortest counterexample (re-concretized under symmetry). The violating
@@ -40,7 +41,11 @@ export interface ParallelExploreOptions extends Omit<ExploreOptions, "canonicali
  * - bounds stop with 'incomplete'; at most `maxStates` states are stored. When the store is full,
  *   a level that has found a violation is still scanned to its end for deadlocks (so the violation
  *   is still a shortest one); otherwise the run stops there;
- * - liveness properties are not explored in parallel: the sequential engine runs, with a warning.
+ * - liveness properties (decided once the safety check completed without violation): the explorers
+ *   label the states and record the edges as they go (the graph `explore` records, up to the order
+ *   of ids within a level), and the fair-cycle searches then run in the calling thread on that
+ *   graph, as `explore`'s do: the same verdicts and figures; a violation's lasso may differ from
+ *   `explore`'s (the searches follow the ids);
  *
  * The factory is also loaded in the calling thread (for the initial state and the counterexample).
  * Throws on invalid options, when the factory or a worker fails, or on a failed symmetry replay.
@@ -55,33 +60,36 @@ export async function exploreParallel(factory: SystemFactory, options: ParallelE
 	const startWorkersAfter = options.startWorkersAfterSeconds === undefined ? START_WORKERS_AFTER_SECONDS : bound(options.startWorkersAfterSeconds, "startWorkersAfterSeconds");
 	const bundle = await loadFactory(factory);
 	const { system, properties } = bundle;
-	if (properties.some((p) => p.kind !== "always")) {
-		const result = explore(system, properties, { ...options, canonicalize: bundle.canonicalize ?? undefined, symmetry: bundle.symmetry ?? undefined });
-		const note = `liveness properties are not checked in parallel: the sequential engine ran instead of ${workers} workers`;
-		return { ...result, warnings: [note, ...result.warnings] };
-	}
-	const safety = properties as readonly SafetyProperty[];
 	const warnings: string[] = [];
+	const safety = properties.filter((p): p is SafetyProperty => p.kind === "always");
+	const liveness = properties.filter((p): p is LivenessProperty => p.kind !== "always");
+	const reduction = bundleReduction(bundle, warnings);
+	const budget = new MemoryBudget(maxMemoryBytes);
+	const deadline = startTime + maxSeconds * 1000;
 	const search = ParallelSearch.create(bundle, {
 		factory,
 		workers,
 		stateWords: system.stateWords,
 		actions: system.actions.length,
 		startWorkersAt: startTime + startWorkersAfter * 1000,
+		liveness: liveness.length,
+		recordElements: reduction.symmetry !== null,
 		checkDeadlock: options.checkDeadlock ?? true,
 		maxStates,
-		deadline: startTime + maxSeconds * 1000,
-		budget: new MemoryBudget(maxMemoryBytes),
+		deadline,
+		budget,
 		onProgress: options.onProgress ?? null,
 		startTime,
 	});
-	const result = resultOf(search, startTime, warnings, (bundle.canonicalize ?? null) !== null);
+	const result = resultOf(search, startTime, warnings, reduction.canonicalize !== null);
 	if (search === null) return result("incomplete", { stoppedBy: "max-memory" });
+	const store = search.store;
 	const init = new Uint32Array(system.stateWords);
 	system.initial(init);
-	bundle.canonicalize?.(init);
-	if (search.store.findOrAdd(init) === NO_ROOM) return result("incomplete", { stoppedBy: search.storeFullReason });
+	reduction.canonicalize?.(init);
+	if (store.findOrAdd(init) === NO_ROOM) return result("incomplete", { stoppedBy: search.storeFullReason });
 	system.load(init);
+	writeLabels(store.labels, store.labelStride, 0, liveness);
 	const failing = safety.findIndex((p) => !p.holds());
 	if (failing >= 0) {
 		search.violationId = 0;
@@ -91,10 +99,16 @@ export async function exploreParallel(factory: SystemFactory, options: ParallelE
 	}
 	if (search.violationId >= 0) {
 		const property = search.violationProperty < 0 ? "deadlock" : (safety[search.violationProperty] as SafetyProperty).name;
-		return result("violated", { property, trace: safetyTrace(system, search, bundle.canonicalize ?? null, property, safety, warnings) });
+		return result("violated", { property, trace: safetyTrace(system, search, reduction.canonicalize, property, safety, warnings) });
 	}
 	if (search.stoppedBy !== null) return result("incomplete", { stoppedBy: search.stoppedBy });
-	return result("holds", {});
+	if (liveness.length === 0) return result("holds", {});
+	// the worker threads are done: the fair-cycle searches run here, on the states and edges as stored
+	store.dropIndex(budget);
+	const count = store.count;
+	const states = StateStore.adopt(system.stateWords, store.data.subarray(0, count * system.stateWords), store.labels, store.labelStride, count, budget);
+	const recorded = { store: states, edges: search.edges as EdgeStore, levelStarts: search.levelStarts };
+	return livenessResult(system, recorded, reduction, budget, deadline, livenessProgress(search, startTime, options.onProgress), result);
 }
 
 function bound(value: number | undefined, name: string): number {

@@ -1,3 +1,5 @@
+import { type Reduction, reductionOf } from "../explore.ts";
+import type { LivenessProperty } from "../search.ts";
 import type { Property, TransitionSystem } from "../TransitionSystem.ts";
 import type { Canonicalize, ThreadSymmetry } from "../types.ts";
 
@@ -35,4 +37,10 @@ export async function loadFactory(factory: SystemFactory): Promise<SystemBundle>
 		throw new Error(`exploreParallel: ${factory.module}#${factory.export} did not return { system, properties }`);
 	}
 	return bundle;
+}
+
+/** The reduction a run of `bundle` applies (the sequential engine's rule, explore.ts); the same in every thread that builds it. */
+export function bundleReduction(bundle: SystemBundle, warnings: string[]): Reduction {
+	const liveness = bundle.properties.filter((p): p is LivenessProperty => p.kind !== "always");
+	return reductionOf(bundle.system, liveness, { canonicalize: bundle.canonicalize ?? undefined, symmetry: bundle.symmetry ?? undefined }, warnings);
 }

@@ -5,6 +5,7 @@
  * (building a system awaits the factory's import). Idle between runs (WorkerPool keeps it).
  */
 import { parentPort } from "node:worker_threads";
+import { collectDroppedArrays } from "../memory.ts";
 import { type FromWorker, READY, type ToWorker } from "./control.ts";
 import { loadFactory } from "./factory.ts";
 import { LevelWorker } from "./LevelWorker.ts";
@@ -25,11 +26,13 @@ async function handle(msg: ToWorker): Promise<void> {
 		return;
 	}
 	if (msg.type === "end") {
+		// the run's shared arrays go back to the system only once every thread that saw them has collected them
 		run = null;
+		collectDroppedArrays();
 		return;
 	}
 	if (run === null) throw new Error(`exploreParallel: worker got '${msg.type}' before 'init'`);
-	answer(msg.type === "level" ? run.level(msg) : run.resume(msg.buffers));
+	answer(msg.type === "level" ? run.level(msg) : run.resume(msg.buffers, msg.log));
 }
 
 port.on("message", (msg: ToWorker) => {
