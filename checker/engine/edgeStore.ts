@@ -93,7 +93,7 @@ export class EdgeStore {
 		return this.begin(n);
 	}
 
-	/** Makes `start` hold the entries of states 0..id (and the end of the last). */
+	/** Makes `start` hold entries 0..id. */
 	private roomForStates(id: number): boolean {
 		if (id < this.start.length) return true;
 		const start = this.budget.grow(Int32Array, this.start, (id + 1) * 2);

@@ -5,7 +5,7 @@ import { liftLasso } from "./liftLasso.ts";
 import { FairCycleFinder, type Graph, TIMEOUT } from "./liveness.ts";
 import { MemoryBudget } from "./memory.ts";
 import { type Family, ownerFamilies, singletonFamilies } from "./propertyFamilies.ts";
-import { type LivenessProperty, PROGRESS_MS, type SafetyProperty, Search } from "./search.ts";
+import { type LivenessProperty, livenessProperties, PROGRESS_MS, type SafetyProperty, Search } from "./search.ts";
 import type { StateStore } from "./stateStore.ts";
 import { ThreadGroup } from "./threadGroup.ts";
 import { concretize, traceOf } from "./trace.ts";
@@ -71,7 +71,7 @@ export function explore(
 	const budget = new MemoryBudget(bound(options.maxMemoryBytes, "maxMemoryBytes"));
 	const warnings: string[] = [];
 	const safety = properties.filter((p): p is SafetyProperty => p.kind === "always");
-	const liveness = properties.filter((p): p is LivenessProperty => p.kind !== "always");
+	const liveness = livenessProperties(properties);
 	const reduction = reductionOf(system, liveness, options, warnings);
 	const { canonicalize } = reduction;
 	const deadline = startTime + maxSeconds * 1000;

@@ -9,6 +9,11 @@ export type SafetyProperty = Extract<Property, { kind: "always" }>;
 /** A liveness property (`eventually` or `leadsTo`). */
 export type LivenessProperty = Exclude<Property, { kind: "always" }>;
 
+/** The liveness properties among `properties`, in order (their label indices). */
+export function livenessProperties(properties: readonly Property[]): LivenessProperty[] {
+	return properties.filter((p): p is LivenessProperty => p.kind !== "always");
+}
+
 /** Label bit stored per (state, liveness property): p holds (for `eventually`: the initial state). */
 export const LABEL_P = 1;
 /** Label bit stored per (state, liveness property): q holds. */

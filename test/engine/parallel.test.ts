@@ -6,7 +6,8 @@ import { MemoryBudget } from "../../checker/engine/memory.ts";
 import type { LevelReport } from "../../checker/engine/parallel/control.ts";
 import { bundleReduction, type SystemBundle } from "../../checker/engine/parallel/factory.ts";
 import { ParallelSearch } from "../../checker/engine/parallel/ParallelSearch.ts";
-import { type LivenessProperty, Search, writeLabels } from "../../checker/engine/search.ts";
+import { storeInitial } from "../../checker/engine/parallel/exploreParallel.ts";
+import { livenessProperties, Search } from "../../checker/engine/search.ts";
 import { WorkerPool } from "../../checker/engine/parallel/WorkerPool.ts";
 import { main, mainAsync } from "../../cli/main.ts";
 import { asExpected, type RunResult, runVariant, runVariantParallel } from "../../cli/runSpec.ts";
@@ -160,7 +161,7 @@ const bundles = { graphBundle, counterBundle, symmetricBundle };
 async function recordedInParallel<N extends keyof typeof bundles>(name: N, args: Parameters<(typeof bundles)[N]>[0]): Promise<ParallelSearch> {
 	const bundle = (bundles[name] as (a: typeof args) => SystemBundle)(args);
 	const { system } = bundle;
-	const liveness = bundle.properties.filter((p): p is LivenessProperty => p.kind !== "always");
+	const liveness = livenessProperties(bundle.properties);
 	const reduction = bundleReduction(bundle, []);
 	const startTime = performance.now();
 	const search = ParallelSearch.create(bundle, {
@@ -178,19 +179,14 @@ async function recordedInParallel<N extends keyof typeof bundles>(name: N, args:
 		onProgress: null,
 		startTime,
 	}) as ParallelSearch;
-	const init = new Uint32Array(system.stateWords);
-	system.initial(init);
-	reduction.canonicalize?.(init);
-	search.store.findOrAdd(init);
-	system.load(init);
-	writeLabels(search.store.labels, search.store.labelStride, 0, liveness);
+	expect(storeInitial(search, system, reduction.canonicalize, liveness)).toBe(true);
 	await search.run();
 	return search;
 }
 
 /** The same run by the sequential Search. */
 function recordedSequentially(bundle: SystemBundle): Search {
-	const liveness = bundle.properties.filter((p): p is LivenessProperty => p.kind !== "always");
+	const liveness = livenessProperties(bundle.properties);
 	const reduction = bundleReduction(bundle, []);
 	const search = Search.create(bundle.system, {
 		safety: [],
@@ -276,20 +272,25 @@ describe(`exploreParallel: liveness (seed ${testSeed})`, () => {
 	it("the explorers record the sequential search's graph and labels, up to the order of ids within a level; the worker thread records its part", async () => {
 		const report = vi.spyOn(WorkerPool.prototype, "report");
 		try {
+			const workerChunks = async (): Promise<number> => {
+				const byWorker = await Promise.all(report.mock.results.map((r) => r.value as Promise<LevelReport>));
+				report.mockClear();
+				return byWorker.reduce((sum, r) => sum + (r.log?.chunks.length ?? 0) / 2, 0);
+			};
 			const counter: CounterArgs = { k: 12, n: 4, live: true };
 			expectSameGraph(await recordedInParallel("counterBundle", counter), recordedSequentially(counterBundle(counter)));
+			expect(await workerChunks()).toBeGreaterThan(10);
 			for (const spec of fc.sample(randomSymmetric(), { seed: testSeed, numRuns: 20 })) {
 				const args: SymmetricArgs = { spec, kind: "leadsTo", reduce: true };
 				expectSameGraph(await recordedInParallel("symmetricBundle", args), recordedSequentially(symmetricBundle(args)));
 			}
-			const byWorker = await Promise.all(report.mock.results.map((r) => r.value as Promise<LevelReport>));
-			expect(byWorker.some((r) => (r.log?.chunks.length ?? 0) > 0)).toBe(true);
+			expect(await workerChunks()).toBeGreaterThan(0);
 		} finally {
 			report.mockRestore();
 		}
 	});
 
-	it("a memory bound stops a liveness run with 'incomplete' (max-memory) where, unbounded, it holds", async () => {
+	it("a state or memory bound stops a liveness run with 'incomplete' where, unbounded, it holds", async () => {
 		const args: CounterArgs = { k: 24, n: 4, live: true };
 		const holds = await exploreParallel(factory("counterBundle", args), { workers: 2 });
 		expect(holds.verdict).toBe("holds");
@@ -297,6 +298,8 @@ describe(`exploreParallel: liveness (seed ${testSeed})`, () => {
 			const r = await exploreParallel(factory("counterBundle", args), { workers: 2, maxMemoryBytes });
 			expect(r).toMatchObject({ verdict: "incomplete", stoppedBy: "max-memory" });
 		}
+		const r = await exploreParallel(factory("counterBundle", args), { workers: 2, maxStates: holds.states - 1 });
+		expect(r).toMatchObject({ verdict: "incomplete", stoppedBy: "max-states" });
 	});
 
 	it("an explorer whose edge log fills grows it (or pauses for it) and the level goes on", async () => {

@@ -1,8 +1,8 @@
-import { type LivenessProperty, labelBytes, type SafetyProperty, writeLabels } from "../search.ts";
+import { type LivenessProperty, labelBytes, livenessProperties, type SafetyProperty, writeLabels } from "../search.ts";
 import { NO_ROOM } from "../stateStore.ts";
 import type { TransitionSystem } from "../TransitionSystem.ts";
 import { BATCH_STATES, SuccessorBatch } from "../successorBatch.ts";
-import { COUNT, CURSOR, EXACT, FULL, GROW, type LevelMessage, type LevelReport, margin, SCAN, STOP, type StoreBuffers, type WorkerInit } from "./control.ts";
+import { COUNT, CURSOR, EXACT, type ExplorerShape, FULL, GROW, type LevelMessage, type LevelReport, margin, SCAN, STOP, type StoreBuffers, type WorkerInit } from "./control.ts";
 import { EdgeLog, type LogBuffers, type LogReport } from "./edgeLog.ts";
 import { bundleReduction, type SystemBundle } from "./factory.ts";
 import { SharedStore } from "./SharedStore.ts";
@@ -39,6 +39,8 @@ export class LevelWorker {
 	private readonly fresh: Int32Array;
 	private readonly beforeChunk: (() => void) | null;
 	private readonly growLog: ((states: number, edges: number) => LogBuffers | null) | null;
+	/** What it built (ExplorerShape). */
+	readonly shape: ExplorerShape;
 	private store: SharedStore | null = null;
 	private freshCount = 0;
 	/** The edge log (liveness runs) and how far it is filled in this level. */
@@ -74,7 +76,7 @@ export class LevelWorker {
 		this.growLog = growLog;
 		this.sys = sys;
 		this.safety = bundle.properties.filter((p): p is SafetyProperty => p.kind === "always");
-		this.liveness = bundle.properties.filter((p): p is LivenessProperty => p.kind !== "always");
+		this.liveness = livenessProperties(bundle.properties);
 		this.checkDeadlock = init.checkDeadlock;
 		this.control = new Int32Array(init.control);
 		this.progress = new Float64Array(init.progress);
@@ -82,7 +84,9 @@ export class LevelWorker {
 		this.workers = init.workers;
 		this.checkBuf = new Uint32Array(sys.stateWords);
 		const reduction = bundleReduction(bundle, []);
-		this.batch = new SuccessorBatch(sys, reduction.canonicalize, reduction.symmetry !== null);
+		const recordElements = reduction.symmetry !== null;
+		this.batch = new SuccessorBatch(sys, reduction.canonicalize, recordElements);
+		this.shape = { stateWords: sys.stateWords, actions: sys.actions.length, liveness: this.liveness.length, recordElements };
 		this.fresh = new Int32Array(this.batch.perState);
 	}
 
@@ -148,7 +152,7 @@ export class LevelWorker {
 			const c = Atomics.add(control, CURSOR, this.chunk);
 			if (c >= this.end) return this.report(false);
 			const chunkEnd = Math.min(c + this.chunk, this.end);
-			if (this.log !== null) this.logChunks.push(c, chunkEnd - c);
+			if (this.log !== null && !this.noInsert) this.logChunks.push(c, chunkEnd - c);
 			for (let id = c; id < chunkEnd; id += BATCH_STATES) this.expandBatch(id, Math.min(id + BATCH_STATES, chunkEnd));
 		}
 	}

@@ -2,7 +2,7 @@ import { EdgeStore } from "../edgeStore.ts";
 import { labelBytes } from "../search.ts";
 import type { Progress, SearchBounds, StopReason } from "../types.ts";
 import { COUNT, CURSOR, controlWords, EXACT, FULL, GROW, type LevelMessage, type LevelReport, margin, READY, type ResumeMessage, SCAN, STOP, type WorkerInit } from "./control.ts";
-import { EdgeLog, growLog, type LogBuffers } from "./edgeLog.ts";
+import { createLog, EdgeLog, growLog, type LogBuffers } from "./edgeLog.ts";
 import type { SystemBundle, SystemFactory } from "./factory.ts";
 import { LevelWorker } from "./LevelWorker.ts";
 import { MAX_CAPACITY, SharedStore } from "./SharedStore.ts";
@@ -25,9 +25,6 @@ export interface ParallelConfig extends SearchBounds {
 }
 
 const FIRST_CAPACITY = 4096;
-/** An edge log's first size, in states and in edges (it grows as a level needs). */
-const FIRST_LOG_STATES = 1024;
-const FIRST_LOG_EDGES = 16384;
 const PROGRESS_MS = 500;
 /** Frontier chunks handed out per explorer and level (smaller chunks balance better, cost more atomics). */
 const CHUNKS_PER_WORKER = 32;
@@ -130,7 +127,7 @@ export class ParallelSearch {
 		const edges = EdgeStore.create(cfg.budget, cfg.actions, cfg.recordElements);
 		const logs: LogBuffers[] = [];
 		for (let e = 0; e < cfg.workers; e++) {
-			const log = growLog(cfg.budget, cfg.actions, cfg.recordElements, null, FIRST_LOG_STATES, FIRST_LOG_EDGES);
+			const log = createLog(cfg.budget, cfg.actions, cfg.recordElements);
 			if (log === null) return null;
 			logs.push(log);
 		}
@@ -177,7 +174,7 @@ export class ParallelSearch {
 			for (const log of this.logs.splice(0)) for (const buffer of Object.values(log)) if (buffer !== null) this.cfg.budget.release(buffer);
 			const pool = this.pool;
 			this.pool = null;
-			await pool?.release(finished);
+			await pool?.release(finished, this.cfg.budget.used);
 		}
 	}
 
@@ -225,7 +222,8 @@ export class ParallelSearch {
 					this.reserve(Atomics.load(control, COUNT) + room);
 					Atomics.store(control, GROW, 0);
 				}
-				if (!(this.roomInLog(0, mine, chunk) && paused.every((i) => this.roomInLog(i + 1, reports.get(i) as LevelReport, chunk)))) {
+				const more = Atomics.load(control, SCAN) === 0 && Atomics.load(control, CURSOR) < end;
+				if (more && !(this.roomInLog(0, mine, chunk) && paused.every((i) => this.roomInLog(i + 1, reports.get(i) as LevelReport, chunk)))) {
 					this.stoppedBy = "max-memory";
 					return;
 				}
@@ -275,13 +273,15 @@ export class ParallelSearch {
 	 */
 	private sizeWorkerLogs(frontier: number, chunk: number): void {
 		const edges = Math.ceil(frontier * this.fanOut * 1.25) + chunk * this.cfg.actions;
-		for (let e = 1; e < this.logs.length; e++) this.growLogTo(e, frontier + chunk, edges);
+		for (let e = 1; e < this.logs.length; e++) {
+			// a worker thread still loading joins late, for a smaller part: its log grows when it must
+			if (Atomics.load(this.control, READY + e) !== 0) this.growLogTo(e, frontier + chunk, edges);
+		}
 	}
 
-	/** The calling thread's edge log grown (at least doubled) to hold `states` states and `edges` edges; null when memory refuses it. */
+	/** The calling thread's edge log grown to hold `states` states and `edges` edges (at least doubled); null when memory refuses it. */
 	private growOwnLog(states: number, edges: number): LogBuffers | null {
-		const log = new EdgeLog(this.logs[0] as LogBuffers, this.cfg.actions);
-		return this.growLogTo(0, Math.max(states, 2 * log.degrees.length), Math.max(edges, 2 * log.target.length)) ? (this.logs[0] as LogBuffers) : null;
+		return this.doubleLog(0, states, edges) ? (this.logs[0] as LogBuffers) : null;
 	}
 
 	/**
@@ -290,18 +290,20 @@ export class ParallelSearch {
 	 */
 	private roomInLog(e: number, r: LevelReport, chunk: number): boolean {
 		const log = r.log;
-		if (log === null || !log.full) return true;
-		const current = new EdgeLog(this.logs[e] as LogBuffers, this.cfg.actions);
-		return this.growLogTo(e, Math.max(log.states + chunk, 2 * current.degrees.length), Math.max(log.edges + chunk * this.cfg.actions, 2 * current.target.length));
+		return log === null || !log.full || this.doubleLog(e, log.states + chunk, log.edges + chunk * this.cfg.actions);
+	}
+
+	/** Grows explorer e's edge log to hold `states` states and `edges` edges, and to at least twice its size; false when memory refuses it. */
+	private doubleLog(e: number, states: number, edges: number): boolean {
+		const log = new EdgeLog(this.logs[e] as LogBuffers, this.cfg.actions);
+		return this.growLogTo(e, Math.max(states, 2 * log.degrees.length), Math.max(edges, 2 * log.target.length));
 	}
 
 	/** Grows explorer e's edge log to hold `states` states and `edges` edges (if it does not); false when memory refuses it. */
 	private growLogTo(e: number, states: number, edges: number): boolean {
-		const { actions, budget, recordElements } = this.cfg;
-		const grown = growLog(budget, actions, recordElements, this.logs[e] as LogBuffers, states, edges);
-		if (grown === null) return false;
-		this.logs[e] = grown;
-		return true;
+		const { log, grown } = growLog(this.cfg.budget, this.cfg.actions, this.logs[e] as LogBuffers, states, edges);
+		this.logs[e] = log;
+		return grown;
 	}
 
 	/**
@@ -383,8 +385,9 @@ export class ParallelSearch {
 	private async whenReady(i: number): Promise<void> {
 		if (this.checked[i]) return;
 		const ready = await (this.pool as WorkerPool).ready(i);
-		if (ready.stateWords !== this.cfg.stateWords || ready.actions !== this.cfg.actions) {
-			throw new Error("exploreParallel: a worker built a different system (state words or actions differ): the factory must be deterministic");
+		const { stateWords, actions, liveness, recordElements } = this.cfg;
+		if (ready.stateWords !== stateWords || ready.actions !== actions || ready.liveness !== liveness || ready.recordElements !== recordElements) {
+			throw new Error("exploreParallel: a worker built a different system (state words, actions, liveness properties or reduction differ): the factory must be deterministic");
 		}
 		this.checked[i] = true;
 	}

@@ -233,9 +233,12 @@ export class SharedStore {
 			this.mask = slots - 1;
 			spreadInPlace(this.table, oldSlots, EMPTY);
 		}
-		const labels = budget.growBuffer(this.labels.buffer as SharedArrayBuffer, capacity * this.labelStride);
-		if (labels === null) return false;
-		this.labels = new Uint8Array(labels, 0, capacity * this.labelStride);
+		if (capacity * this.labelStride > this.labels.length) {
+			// (a first attempt may have grown the labels and not the data: a smaller retry keeps them)
+			const labels = budget.growBuffer(this.labels.buffer as SharedArrayBuffer, capacity * this.labelStride);
+			if (labels === null) return false;
+			this.labels = new Uint8Array(labels, 0, capacity * this.labelStride);
+		}
 		const data = budget.growBuffer(this.data.buffer as SharedArrayBuffer, 4 * capacity * this.words);
 		if (data === null) return false;
 		this.data = new Uint32Array(data, 0, capacity * this.words);

@@ -131,15 +131,16 @@ export class WorkerPool {
 	/**
 	 * Ends the caller's use of the pool. `reusable`: every worker reported on every level or
 	 * resume sent to it (it may still be building the run's system), so the pool is kept for the
-	 * next run; otherwise its workers are terminated.
+	 * next run (its workers drop the run's shared arrays, `bytes` in all); otherwise its workers are
+	 * terminated.
 	 */
-	async release(reusable: boolean): Promise<void> {
+	async release(reusable: boolean, bytes: number): Promise<void> {
 		if (!reusable || this.broken || WorkerPool.idle !== null) {
 			await this.close();
 			return;
 		}
 		for (const w of this.workers) {
-			w.postMessage({ type: "end" } satisfies ToWorker);
+			w.postMessage({ type: "end", bytes } satisfies ToWorker);
 			w.unref();
 		}
 		WorkerPool.idle = this;

@@ -77,7 +77,7 @@ export interface LevelMessage {
 	readonly end: number;
 	readonly chunk: number;
 	readonly buffers: StoreBuffers;
-	/** The explorer's edge log (liveness runs; null otherwise), empty at the level's start. */
+	/** The explorer's edge log (liveness runs; null otherwise), written from its start again in each level. */
 	readonly log: LogBuffers | null;
 }
 
@@ -88,9 +88,10 @@ export interface ResumeMessage {
 	readonly log: LogBuffers | null;
 }
 
-/** Coordinator to worker: the run is over, drop it (and its shared arrays). */
+/** Coordinator to worker: the run is over, drop it (and its shared arrays, `bytes` in all, collected at once when they are many). */
 export interface EndMessage {
 	readonly type: "end";
+	readonly bytes: number;
 }
 
 export type ToWorker = InitMessage | LevelMessage | ResumeMessage | EndMessage;
@@ -112,12 +113,20 @@ export interface LevelReport {
 	readonly log: LogReport | null;
 }
 
-/** Worker to coordinator, after building the system of run `run`. */
-export interface ReadyMessage {
-	readonly type: "ready";
-	readonly run: number;
+/** What an explorer built: the coordinator checks that every explorer of a run built the same. */
+export interface ExplorerShape {
 	readonly stateWords: number;
 	readonly actions: number;
+	/** Liveness properties (labelled per state; with some, edges are logged). */
+	readonly liveness: number;
+	/** Each edge records the symmetry element applied to its target. */
+	readonly recordElements: boolean;
+}
+
+/** Worker to coordinator, after building the system of run `run`. */
+export interface ReadyMessage extends ExplorerShape {
+	readonly type: "ready";
+	readonly run: number;
 }
 
 export type FromWorker = LevelReport | ReadyMessage;

@@ -1,6 +1,10 @@
 import { actionIdArray } from "../edgeStore.ts";
 import type { MemoryBudget } from "../memory.ts";
 
+/** A first log's size, in states and in edges. */
+const FIRST_STATES = 1024;
+const FIRST_EDGES = 16384;
+
 /** The shared arrays of an explorer's edge log, as sent to the explorer. */
 export interface LogBuffers {
 	readonly degrees: SharedArrayBuffer;
@@ -26,7 +30,7 @@ export interface LogReport {
  * the states the explorer expands: per state (in the order it expanded them) its number of edges,
  * in `degrees`, and its edges one list after another in `target/action/element`. Its LogReport
  * says which frontier ids those states are. The coordinating thread allocates and grows the
- * buffers (through the run's MemoryBudget, {@link growLog}) and, once a level is done, appends
+ * buffers (through the run's MemoryBudget: {@link createLog}, {@link growLog}) and, once a level is done, appends
  * every explorer's chunks to the run's EdgeStore in id order (ParallelSearch), which so holds the
  * graph a sequential search records.
  */
@@ -37,10 +41,7 @@ export class EdgeLog {
 	readonly element: Uint8Array | null;
 
 	/** Views over `buffers`, for a system of `actions` actions. */
-	constructor(
-		readonly buffers: LogBuffers,
-		actions: number,
-	) {
+	constructor(buffers: LogBuffers, actions: number) {
 		this.degrees = new Int32Array(buffers.degrees, 0, buffers.degrees.byteLength / 4);
 		this.target = new Int32Array(buffers.target, 0, buffers.target.byteLength / 4);
 		const ids = actionIdArray(actions);
@@ -54,20 +55,43 @@ export class EdgeLog {
 	}
 }
 
+/** A first edge log for a system of `actions` actions (a symmetry element per edge when `elements`); null when the budget refuses it. */
+export function createLog(budget: MemoryBudget, actions: number, elements: boolean): LogBuffers | null {
+	const sizes = logBytes(actions, FIRST_STATES, FIRST_EDGES);
+	const buffers: SharedArrayBuffer[] = [];
+	for (const key of elements ? LOG_KEYS : LOG_KEYS.slice(0, 3)) {
+		const buffer = budget.buffer(sizes[key], Number.POSITIVE_INFINITY);
+		if (buffer === null) {
+			for (const b of buffers) budget.release(b);
+			return null;
+		}
+		buffers.push(buffer);
+	}
+	const [degrees, target, action, element] = buffers as [SharedArrayBuffer, SharedArrayBuffer, SharedArrayBuffer, SharedArrayBuffer | undefined];
+	return { degrees, target, action, element: element ?? null };
+}
+
 /**
- * A log for `states` states and `edges` edges of a system of `actions` actions (with a symmetry
- * element per edge when `elements`): `old` grown (in place where it can), or new when `old` is
- * null. Null when the budget refuses it (`old` is then still whole, perhaps partly grown).
+ * `log` (of a system of `actions` actions) grown, in place where it can, to hold `states` states
+ * and `edges` edges: `grown` is false when the budget refused some buffer, and `log` then holds
+ * each buffer as it is now (one grown by a copy is a new buffer, the old one released).
  */
-export function growLog(budget: MemoryBudget, actions: number, elements: boolean, old: LogBuffers | null, states: number, edges: number): LogBuffers | null {
-	const sized = (buffer: SharedArrayBuffer | undefined, bytes: number): SharedArrayBuffer | null => {
-		if (buffer === undefined) return budget.buffer(bytes, Number.POSITIVE_INFINITY);
-		return bytes <= buffer.byteLength ? buffer : budget.growBuffer(buffer, bytes);
-	};
-	const degrees = sized(old?.degrees, 4 * states);
-	const target = degrees === null ? null : sized(old?.target, 4 * edges);
-	const action = target === null ? null : sized(old?.action, actionIdArray(actions).BYTES_PER_ELEMENT * edges);
-	const element = action === null || !elements ? null : sized(old?.element ?? undefined, edges);
-	if (degrees === null || target === null || action === null || (elements && element === null)) return null;
-	return { degrees, target, action, element };
+export function growLog(budget: MemoryBudget, actions: number, log: LogBuffers, states: number, edges: number): { readonly log: LogBuffers; readonly grown: boolean } {
+	const sizes = logBytes(actions, states, edges);
+	const out: { -readonly [K in keyof LogBuffers]: LogBuffers[K] } = { ...log };
+	for (const key of LOG_KEYS) {
+		const buffer = out[key];
+		if (buffer === null || sizes[key] <= buffer.byteLength) continue;
+		const grown = budget.growBuffer(buffer, sizes[key]);
+		if (grown === null) return { log: out, grown: false };
+		out[key] = grown;
+	}
+	return { log: out, grown: true };
+}
+
+const LOG_KEYS = ["degrees", "target", "action", "element"] as const;
+
+/** The bytes of each buffer of a log for `states` states and `edges` edges. */
+function logBytes(actions: number, states: number, edges: number): Record<keyof LogBuffers, number> {
+	return { degrees: 4 * states, target: 4 * edges, action: actionIdArray(actions).BYTES_PER_ELEMENT * edges, element: edges };
 }

@@ -1,9 +1,10 @@
 import type { EdgeStore } from "../edgeStore.ts";
 import { livenessProgress, livenessResult, resultOf, safetyTrace } from "../explore.ts";
 import { MemoryBudget } from "../memory.ts";
-import { type LivenessProperty, type SafetyProperty, writeLabels } from "../search.ts";
+import { type LivenessProperty, livenessProperties, type SafetyProperty, writeLabels } from "../search.ts";
 import { NO_ROOM, StateStore } from "../stateStore.ts";
-import type { ExploreOptions, ExploreResult } from "../types.ts";
+import type { TransitionSystem } from "../TransitionSystem.ts";
+import type { Canonicalize, ExploreOptions, ExploreResult } from "../types.ts";
 import { bundleReduction, loadFactory, type SystemFactory } from "./factory.ts";
 import { ParallelSearch } from "./ParallelSearch.ts";
 
@@ -62,7 +63,7 @@ export async function exploreParallel(factory: SystemFactory, options: ParallelE
 	const { system, properties } = bundle;
 	const warnings: string[] = [];
 	const safety = properties.filter((p): p is SafetyProperty => p.kind === "always");
-	const liveness = properties.filter((p): p is LivenessProperty => p.kind !== "always");
+	const liveness = livenessProperties(properties);
 	const reduction = bundleReduction(bundle, warnings);
 	const budget = new MemoryBudget(maxMemoryBytes);
 	const deadline = startTime + maxSeconds * 1000;
@@ -83,13 +84,7 @@ export async function exploreParallel(factory: SystemFactory, options: ParallelE
 	});
 	const result = resultOf(search, startTime, warnings, reduction.canonicalize !== null);
 	if (search === null) return result("incomplete", { stoppedBy: "max-memory" });
-	const store = search.store;
-	const init = new Uint32Array(system.stateWords);
-	system.initial(init);
-	reduction.canonicalize?.(init);
-	if (store.findOrAdd(init) === NO_ROOM) return result("incomplete", { stoppedBy: search.storeFullReason });
-	system.load(init);
-	writeLabels(store.labels, store.labelStride, 0, liveness);
+	if (!storeInitial(search, system, reduction.canonicalize, liveness)) return result("incomplete", { stoppedBy: search.storeFullReason });
 	const failing = safety.findIndex((p) => !p.holds());
 	if (failing >= 0) {
 		search.violationId = 0;
@@ -104,11 +99,26 @@ export async function exploreParallel(factory: SystemFactory, options: ParallelE
 	if (search.stoppedBy !== null) return result("incomplete", { stoppedBy: search.stoppedBy });
 	if (liveness.length === 0) return result("holds", {});
 	// the worker threads are done: the fair-cycle searches run here, on the states and edges as stored
+	const store = search.store;
 	store.dropIndex(budget);
 	const count = store.count;
 	const states = StateStore.adopt(system.stateWords, store.data.subarray(0, count * system.stateWords), store.labels, store.labelStride, count, budget);
 	const recorded = { store: states, edges: search.edges as EdgeStore, levelStarts: search.levelStarts };
 	return livenessResult(system, recorded, reduction, budget, deadline, livenessProgress(search, startTime, options.onProgress), result);
+}
+
+/**
+ * Stores `system`'s initial state (canonicalized) as `search`'s state 0 and labels it, leaving the
+ * system loaded with it; false when the store has no room.
+ */
+export function storeInitial(search: ParallelSearch, system: TransitionSystem, canonicalize: Canonicalize | null, liveness: readonly LivenessProperty[]): boolean {
+	const init = new Uint32Array(system.stateWords);
+	system.initial(init);
+	canonicalize?.(init);
+	if (search.store.findOrAdd(init) === NO_ROOM) return false;
+	system.load(init);
+	writeLabels(search.store.labels, search.store.labelStride, 0, liveness);
+	return true;
 }
 
 function bound(value: number | undefined, name: string): number {

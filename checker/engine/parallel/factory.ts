@@ -1,5 +1,5 @@
 import { type Reduction, reductionOf } from "../explore.ts";
-import type { LivenessProperty } from "../search.ts";
+import { livenessProperties } from "../search.ts";
 import type { Property, TransitionSystem } from "../TransitionSystem.ts";
 import type { Canonicalize, ThreadSymmetry } from "../types.ts";
 
@@ -41,6 +41,5 @@ export async function loadFactory(factory: SystemFactory): Promise<SystemBundle>
 
 /** The reduction a run of `bundle` applies (the sequential engine's rule, explore.ts); the same in every thread that builds it. */
 export function bundleReduction(bundle: SystemBundle, warnings: string[]): Reduction {
-	const liveness = bundle.properties.filter((p): p is LivenessProperty => p.kind !== "always");
-	return reductionOf(bundle.system, liveness, { canonicalize: bundle.canonicalize ?? undefined, symmetry: bundle.symmetry ?? undefined }, warnings);
+	return reductionOf(bundle.system, livenessProperties(bundle.properties), { canonicalize: bundle.canonicalize ?? undefined, symmetry: bundle.symmetry ?? undefined }, warnings);
 }

@@ -5,7 +5,7 @@
  * (building a system awaits the factory's import). Idle between runs (WorkerPool keeps it).
  */
 import { parentPort } from "node:worker_threads";
-import { collectDroppedArrays } from "../memory.ts";
+import { freeDroppedArrays } from "../memory.ts";
 import { type FromWorker, READY, type ToWorker } from "./control.ts";
 import { loadFactory } from "./factory.ts";
 import { LevelWorker } from "./LevelWorker.ts";
@@ -22,13 +22,13 @@ async function handle(msg: ToWorker): Promise<void> {
 		const bundle = await loadFactory(msg.init.factory);
 		run = new LevelWorker(bundle, msg.init);
 		Atomics.store(new Int32Array(msg.init.control), READY + msg.init.index, 1);
-		answer({ type: "ready", run: msg.run, stateWords: bundle.system.stateWords, actions: bundle.system.actions.length });
+		answer({ type: "ready", run: msg.run, ...run.shape });
 		return;
 	}
 	if (msg.type === "end") {
 		// the run's shared arrays go back to the system only once every thread that saw them has collected them
 		run = null;
-		collectDroppedArrays();
+		freeDroppedArrays(msg.bytes);
 		return;
 	}
 	if (run === null) throw new Error(`exploreParallel: worker got '${msg.type}' before 'init'`);
