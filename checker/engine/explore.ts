@@ -14,23 +14,6 @@ import type { Canonicalize, ExploreOptions, ExploreResult, Progress, StopReason,
 
 export type { ExploreOptions, ExploreResult, Progress, Trace } from "./types.ts";
 
-/**
- * Explores the reachable state space of `system` breadth-first and checks `properties`.
- *
- * - Safety (`always`) properties are checked on every stored state and deadlock (no successors,
- *   not `isFinal()`, unless `checkDeadlock: false`) on every expanded state; the first violation
- *   stops the search and comes with a shortest counterexample from the initial state.
- * - Liveness (`eventually`, `leadsTo`) is decided, under weak fairness per thread, only once the
- *   safety check completed without violation; its counterexample is a lasso (see {@link Trace}).
- * - With `canonicalize` (or `symmetry`), only orbit representatives are stored and the
- *   counterexample is replayed into a real path of the unreduced system (throws if that fails).
- *   Liveness runs under symmetry only with `symmetry` and properties that name their owner threads
- *   (see ExploreOptions.symmetry); otherwise symmetry reduction is turned off, with a warning.
- * - Bounds stop the search with verdict 'incomplete' and `stoppedBy` set, never 'holds'.
- *
- * Throws only on invalid options, on an invalid system (action thread out of range), on a failed
- * symmetry replay or lift, or when the system's own callbacks throw.
- */
 /** What a search reports its figures through (null: it could not start). */
 export interface SearchFigures {
 	readonly store: { readonly count: number };
@@ -60,6 +43,23 @@ export function resultOf(
 	});
 }
 
+/**
+ * Explores the reachable state space of `system` breadth-first and checks `properties`.
+ *
+ * - Safety (`always`) properties are checked on every stored state and deadlock (no successors,
+ *   not `isFinal()`, unless `checkDeadlock: false`) on every expanded state; the first violation
+ *   stops the search and comes with a shortest counterexample from the initial state.
+ * - Liveness (`eventually`, `leadsTo`) is decided, under weak fairness per thread, only once the
+ *   safety check completed without violation; its counterexample is a lasso (see {@link Trace}).
+ * - With `canonicalize` (or `symmetry`), only orbit representatives are stored and the
+ *   counterexample is replayed into a real path of the unreduced system (throws if that fails).
+ *   Liveness runs under symmetry only with `symmetry` and properties that name their owner threads
+ *   (see ExploreOptions.symmetry); otherwise symmetry reduction is turned off, with a warning.
+ * - Bounds stop the search with verdict 'incomplete' and `stoppedBy` set, never 'holds'.
+ *
+ * Throws only on invalid options, on an invalid system (action thread out of range), on a failed
+ * symmetry replay or lift, or when the system's own callbacks throw.
+ */
 export function explore(
 	system: TransitionSystem,
 	properties: readonly Property[],
