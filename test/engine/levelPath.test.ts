@@ -6,11 +6,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { levelOf, recordedPredecessors, regeneratedPredecessors, shortestPath } from "../../checker/engine/levelPath.ts";
-import { MemoryBudget } from "../../checker/engine/memory.ts";
 import { Search } from "../../checker/engine/search.ts";
 import type { Canonicalize } from "../../checker/engine/types.ts";
 import { type GraphSpec, graphSystem } from "../fixtures/graphSystem.ts";
 import { randomGraph, testSeed } from "../fixtures/randomGraph.ts";
+import { unbounded } from "../fixtures/unbounded.ts";
 
 /** Per reachable node, the path of a BFS with parent links (nodes and actions), its successors mapped by `rep`. */
 function parentLinkPaths(spec: GraphSpec, rep: (v: number) => number): Map<number, { nodes: number[]; actions: number[] }> {
@@ -33,18 +33,7 @@ function parentLinkPaths(spec: GraphSpec, rep: (v: number) => number): Map<numbe
 function search(spec: GraphSpec, canonicalize: Canonicalize | null, recordEdges: boolean): Search {
 	const sys = graphSystem(spec);
 	const liveness = recordEdges ? [{ kind: "eventually" as const, name: "any", q: () => true }] : [];
-	const s = Search.create(sys, {
-		safety: [],
-		liveness,
-		canonicalize,
-		recordElements: false,
-		checkDeadlock: false,
-		maxStates: Number.POSITIVE_INFINITY,
-		deadline: Number.POSITIVE_INFINITY,
-		budget: new MemoryBudget(Number.POSITIVE_INFINITY),
-		onProgress: null,
-		startTime: performance.now(),
-	}) as Search;
+	const s = Search.create(sys, { ...unbounded(), safety: [], liveness, canonicalize, recordElements: false }) as Search;
 	s.run();
 	return s;
 }

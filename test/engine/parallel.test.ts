@@ -2,7 +2,6 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { type ExploreResult, explore, exploreParallel, type SystemFactory } from "../../checker/engine/index.ts";
 import type { EdgeStore } from "../../checker/engine/edgeStore.ts";
-import { MemoryBudget } from "../../checker/engine/memory.ts";
 import type { LevelReport } from "../../checker/engine/parallel/control.ts";
 import { bundleReduction, type SystemBundle } from "../../checker/engine/parallel/factory.ts";
 import { ParallelSearch } from "../../checker/engine/parallel/ParallelSearch.ts";
@@ -17,6 +16,7 @@ import { counterBundle, FACTORIES, graphBundle, symmetricBundle } from "../fixtu
 import { randomGraph, testSeed } from "../fixtures/randomGraph.ts";
 import { randomSymmetric, assertViolatingFairLasso } from "../fixtures/symmetricSystem.ts";
 import { assertFairCycle, assertRealPath, nodesOf } from "../fixtures/traceCheck.ts";
+import { unbounded } from "../fixtures/unbounded.ts";
 
 const factory = (name: "graphBundle" | "counterBundle" | "symmetricBundle", args: unknown): SystemFactory => ({ module: FACTORIES, export: name, args });
 type GraphArgs = Parameters<typeof graphBundle>[0];
@@ -163,21 +163,16 @@ async function recordedInParallel<N extends keyof typeof bundles>(name: N, args:
 	const { system } = bundle;
 	const liveness = livenessProperties(bundle.properties);
 	const reduction = bundleReduction(bundle, []);
-	const startTime = performance.now();
+	const bounds = unbounded();
 	const search = ParallelSearch.create(bundle, {
+		...bounds,
 		factory: factory(name, args),
 		workers: 2,
 		stateWords: system.stateWords,
 		actions: system.actions.length,
-		startWorkersAt: startTime,
+		startWorkersAt: bounds.startTime,
 		liveness: liveness.length,
 		recordElements: reduction.symmetry !== null,
-		checkDeadlock: false,
-		maxStates: Number.POSITIVE_INFINITY,
-		deadline: Number.POSITIVE_INFINITY,
-		budget: new MemoryBudget(Number.POSITIVE_INFINITY),
-		onProgress: null,
-		startTime,
 	}) as ParallelSearch;
 	expect(storeInitial(search, system, reduction.canonicalize, liveness)).toBe(true);
 	await search.run();
@@ -189,16 +184,11 @@ function recordedSequentially(bundle: SystemBundle): Search {
 	const liveness = livenessProperties(bundle.properties);
 	const reduction = bundleReduction(bundle, []);
 	const search = Search.create(bundle.system, {
+		...unbounded(),
 		safety: [],
 		liveness,
 		canonicalize: reduction.canonicalize,
 		recordElements: reduction.symmetry !== null,
-		checkDeadlock: false,
-		maxStates: Number.POSITIVE_INFINITY,
-		deadline: Number.POSITIVE_INFINITY,
-		budget: new MemoryBudget(Number.POSITIVE_INFINITY),
-		onProgress: null,
-		startTime: performance.now(),
 	}) as Search;
 	search.run();
 	return search;
