@@ -251,7 +251,7 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void, 
     .option('--out <dir>', 'write each counterexample as .txt, .itf.json, .dot, .svg and .html, and index.html, into DIR')
     .option('--graph', 'with --out: also the whole reachable state graph of each run as .graph.dot and .graph.json (small configurations)')
     .option('--minimize <what>', "'switches': of the shortest counterexamples, one with the fewest thread switches", minimizeOption)
-    .option('--workers <n>', 'explore with N threads (this one and N-1 worker threads) over a shared state table (safety properties)', positiveInt('--workers'), 1)
+    .option('--workers <n>', 'explore with N threads (this one and N-1 worker threads) over a shared state table (the fair-cycle searches of liveness properties run on this one)', positiveInt('--workers'), 1)
     .option('--memory-model <model>', "sc, tso (store buffers; safety only) or arm64-like (tso, and set_bit and a failed cmpxchg order nothing); default: each variant's own (sc unless it lists more)", memoryModelOption)
     .action((specs: string[], opts: CheckFlags) => setExit(check(specs, opts, allowAsync)));
   program
