@@ -30,9 +30,9 @@ export interface LogReport {
  * the states the explorer expands: per state (in the order it expanded them) its number of edges,
  * in `degrees`, and its edges one list after another in `target/action/element`. Its LogReport
  * says which frontier ids those states are. The coordinating thread allocates and grows the
- * buffers (through the run's MemoryBudget: {@link createLog}, {@link growLog}) and, once a level is done, appends
- * every explorer's chunks to the run's EdgeStore in id order (ParallelSearch), which so holds the
- * graph a sequential search records.
+ * buffers (through the run's MemoryBudget: {@link createLog}, {@link growLog}) and, once a level
+ * is done, appends every explorer's chunks to the run's EdgeStore in id order (ParallelSearch),
+ * which so holds the graph a sequential search records.
  */
 export class EdgeLog {
 	readonly degrees: Int32Array;
@@ -49,9 +49,9 @@ export class EdgeLog {
 		this.element = buffers.element === null ? null : new Uint8Array(buffers.element, 0, buffers.element.byteLength);
 	}
 
-	/** It holds `states` states and `edges` edges. */
+	/** It holds `states` states and `edges` edges (in every array: a growth the budget cut short may have grown some). */
 	holds(states: number, edges: number): boolean {
-		return states <= this.degrees.length && edges <= this.target.length;
+		return states <= this.degrees.length && edges <= this.target.length && edges <= this.action.length && (this.element === null || edges <= this.element.length);
 	}
 }
 
