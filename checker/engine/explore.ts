@@ -5,7 +5,7 @@ import { liftLasso } from "./liftLasso.ts";
 import { FairCycleFinder, type Graph, TIMEOUT } from "./liveness.ts";
 import { MemoryBudget } from "./memory.ts";
 import { type Family, ownerFamilies, singletonFamilies } from "./propertyFamilies.ts";
-import { type LivenessProperty, livenessProperties, PROGRESS_MS, type SafetyProperty, Search } from "./search.ts";
+import { type LivenessProperty, livenessProperties, PROGRESS_MS, safetyProperties, Search } from "./search.ts";
 import type { StateStore } from "./stateStore.ts";
 import { ThreadGroup } from "./threadGroup.ts";
 import { concretize, traceOf } from "./trace.ts";
@@ -70,7 +70,7 @@ export function explore(
 	const maxSeconds = bound(options.maxSeconds, "maxSeconds");
 	const budget = new MemoryBudget(bound(options.maxMemoryBytes, "maxMemoryBytes"));
 	const warnings: string[] = [];
-	const safety = properties.filter((p): p is SafetyProperty => p.kind === "always");
+	const safety = safetyProperties(properties);
 	const liveness = livenessProperties(properties);
 	const reduction = reductionOf(system, liveness, options, warnings);
 	const { canonicalize } = reduction;
@@ -124,10 +124,11 @@ export function livenessResult(
 	return result("holds", {});
 }
 
-function bound(value: number | undefined, name: string): number {
+/** Option `name` of entry point `caller`: a non-negative number, Infinity when absent; throws otherwise. */
+export function bound(value: number | undefined, name: string, caller = "explore"): number {
 	if (value === undefined) return Number.POSITIVE_INFINITY;
 	if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-		throw new Error(`explore: option ${name} must be a non-negative number, got ${String(value)}`);
+		throw new Error(`${caller}: option ${name} must be a non-negative number, got ${String(value)}`);
 	}
 	return value;
 }

@@ -9,6 +9,11 @@ export type SafetyProperty = Extract<Property, { kind: "always" }>;
 /** A liveness property (`eventually` or `leadsTo`). */
 export type LivenessProperty = Exclude<Property, { kind: "always" }>;
 
+/** The safety properties among `properties`, in order. */
+export function safetyProperties(properties: readonly Property[]): SafetyProperty[] {
+	return properties.filter((p): p is SafetyProperty => p.kind === "always");
+}
+
 /** The liveness properties among `properties`, in order (their label indices). */
 export function livenessProperties(properties: readonly Property[]): LivenessProperty[] {
 	return properties.filter((p): p is LivenessProperty => p.kind !== "always");

@@ -1,4 +1,4 @@
-import { type LivenessProperty, labelBytes, livenessProperties, type SafetyProperty, writeLabels } from "../search.ts";
+import { type LivenessProperty, labelBytes, livenessProperties, type SafetyProperty, safetyProperties, writeLabels } from "../search.ts";
 import { NO_ROOM } from "../stateStore.ts";
 import type { TransitionSystem } from "../TransitionSystem.ts";
 import { BATCH_STATES, SuccessorBatch } from "../successorBatch.ts";
@@ -75,7 +75,7 @@ export class LevelWorker {
 		this.beforeChunk = beforeChunk;
 		this.growLog = growLog;
 		this.sys = sys;
-		this.safety = bundle.properties.filter((p): p is SafetyProperty => p.kind === "always");
+		this.safety = safetyProperties(bundle.properties);
 		this.liveness = livenessProperties(bundle.properties);
 		this.checkDeadlock = init.checkDeadlock;
 		this.control = new Int32Array(init.control);
@@ -152,7 +152,7 @@ export class LevelWorker {
 			const c = Atomics.add(control, CURSOR, this.chunk);
 			if (c >= this.end) return this.report(false);
 			const chunkEnd = Math.min(c + this.chunk, this.end);
-			if (this.log !== null && !this.noInsert) this.logChunks.push(c, chunkEnd - c);
+			if (this.log !== null && !this.noInsert) this.logChunks.push(c, chunkEnd - c, this.logStates, this.logEdges);
 			for (let id = c; id < chunkEnd; id += BATCH_STATES) this.expandBatch(id, Math.min(id + BATCH_STATES, chunkEnd));
 		}
 	}

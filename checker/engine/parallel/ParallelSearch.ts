@@ -318,13 +318,8 @@ export class ParallelSearch {
 		for (const [e, r] of [[0, mine] as const, ...[...reports].map(([i, r]) => [i + 1, r] as const)]) {
 			const chunks = r.log?.chunks ?? [];
 			const log = new EdgeLog(this.logs[e] as LogBuffers, this.cfg.actions);
-			let d = 0;
-			let x = 0;
-			for (let c = 0; c < chunks.length; c += 2) {
-				const count = chunks[c + 1] as number;
-				pieces.push({ first: chunks[c] as number, count, log, d, x });
-				for (let i = d; i < d + count; i++) x += log.degrees[i] as number;
-				d += count;
+			for (let c = 0; c < chunks.length; c += 4) {
+				pieces.push({ first: chunks[c] as number, count: chunks[c + 1] as number, log, d: chunks[c + 2] as number, x: chunks[c + 3] as number });
 			}
 		}
 		pieces.sort((a, b) => a.first - b.first);

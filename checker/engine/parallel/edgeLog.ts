@@ -19,7 +19,10 @@ export interface LogReport {
 	/** States and edges written. */
 	readonly states: number;
 	readonly edges: number;
-	/** The chunks of the frontier it expanded, in order: their first id and number of states, flattened. */
+	/**
+	 * The chunks of the frontier it expanded, in order, flattened: per chunk its first id, its number
+	 * of states, and where its states' degrees and edges begin in the log.
+	 */
 	readonly chunks: readonly number[];
 	/** It paused because the log has no room for another chunk. */
 	readonly full: boolean;

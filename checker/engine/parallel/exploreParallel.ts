@@ -1,7 +1,7 @@
 import type { EdgeStore } from "../edgeStore.ts";
-import { livenessProgress, livenessResult, resultOf, safetyTrace } from "../explore.ts";
+import { bound, livenessProgress, livenessResult, resultOf, safetyTrace } from "../explore.ts";
 import { MemoryBudget } from "../memory.ts";
-import { type LivenessProperty, livenessProperties, type SafetyProperty, writeLabels } from "../search.ts";
+import { type LivenessProperty, livenessProperties, type SafetyProperty, safetyProperties, writeLabels } from "../search.ts";
 import { NO_ROOM, StateStore } from "../stateStore.ts";
 import type { TransitionSystem } from "../TransitionSystem.ts";
 import type { Canonicalize, ExploreOptions, ExploreResult } from "../types.ts";
@@ -55,14 +55,14 @@ export async function exploreParallel(factory: SystemFactory, options: ParallelE
 	const startTime = performance.now();
 	const workers = options.workers;
 	if (!Number.isSafeInteger(workers) || workers < 1) throw new Error(`exploreParallel: workers must be a positive integer, got ${String(workers)}`);
-	const maxStates = bound(options.maxStates, "maxStates");
-	const maxSeconds = bound(options.maxSeconds, "maxSeconds");
-	const maxMemoryBytes = bound(options.maxMemoryBytes, "maxMemoryBytes");
-	const startWorkersAfter = options.startWorkersAfterSeconds === undefined ? START_WORKERS_AFTER_SECONDS : bound(options.startWorkersAfterSeconds, "startWorkersAfterSeconds");
+	const maxStates = bound(options.maxStates, "maxStates", "exploreParallel");
+	const maxSeconds = bound(options.maxSeconds, "maxSeconds", "exploreParallel");
+	const maxMemoryBytes = bound(options.maxMemoryBytes, "maxMemoryBytes", "exploreParallel");
+	const startWorkersAfter = options.startWorkersAfterSeconds === undefined ? START_WORKERS_AFTER_SECONDS : bound(options.startWorkersAfterSeconds, "startWorkersAfterSeconds", "exploreParallel");
 	const bundle = await loadFactory(factory);
 	const { system, properties } = bundle;
 	const warnings: string[] = [];
-	const safety = properties.filter((p): p is SafetyProperty => p.kind === "always");
+	const safety = safetyProperties(properties);
 	const liveness = livenessProperties(properties);
 	const reduction = bundleReduction(bundle, warnings);
 	const budget = new MemoryBudget(maxMemoryBytes);
@@ -121,10 +121,3 @@ export function storeInitial(search: ParallelSearch, system: TransitionSystem, c
 	return true;
 }
 
-function bound(value: number | undefined, name: string): number {
-	if (value === undefined) return Number.POSITIVE_INFINITY;
-	if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-		throw new Error(`exploreParallel: option ${name} must be a non-negative number, got ${String(value)}`);
-	}
-	return value;
-}
